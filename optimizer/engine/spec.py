@@ -1,0 +1,67 @@
+"""What the caller asks the engine for: frozen, hashable, free of any wire vocabulary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Mode(str, Enum):
+    LOSSY = "lossy"
+    GLOSSY = "glossy"
+    LOSSLESS = "lossless"
+
+
+class Format(str, Enum):
+    JPEG = "jpeg"
+    PNG = "png"
+    GIF = "gif"
+    WEBP = "webp"
+    AVIF = "avif"
+
+
+class ResizeMode(str, Enum):
+    COVER = "cover"  # ShortPixel "outer": fill the box, the smaller side matches it
+    CONTAIN = "contain"  # ShortPixel "inner": fit inside the box
+    SMART_CROP = "smart_crop"  # fill the box exactly, cropping around the busiest region
+    FIT = "fit"  # max width/height: shrink to fit inside, never enlarge
+
+
+class Metadata(str, Enum):
+    STRIP = "strip"
+    KEEP = "keep"
+    COPYRIGHT = "copyright"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One wanted output. ``format=None`` means the source's own format."""
+
+    mode: Mode
+    format: Format | None = None
+
+
+@dataclass(frozen=True)
+class Resize:
+    mode: ResizeMode
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True)
+class Spec:
+    targets: tuple[Target, ...]
+    resize: Resize | None = None
+    metadata: Metadata = Metadata.STRIP
+    cmyk_to_rgb: bool = True
+    quality: int | None = None  # None: the perceptual floor search; 1..100: that encoder setting
+    target_size: int | None = None  # bytes; the best setting whose output fits
+    lossy_floor: float = 70.0
+    glossy_floor: float = 85.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_pixels: int = 50_000_000  # summed over frames
+    max_frames: int = 500
+    max_bytes: int = 50 * 1024 * 1024
