@@ -100,7 +100,7 @@ def fetch(
 
 
 def _parse(url: str, policy: FetchPolicy, *, redirected: bool) -> _Target:
-    what = "The URL redirects to an address that" if redirected else "The URL"
+    what = "The redirect target" if redirected else "The URL"
     if any((ord(c) < 0x21 and c != " ") or ord(c) == 0x7F for c in url):
         raise InvalidURL(f"{what} contains control characters.")
     try:
@@ -111,8 +111,8 @@ def _parse(url: str, policy: FetchPolicy, *, redirected: bool) -> _Target:
         raise InvalidURL(f"{what} is malformed.") from exc
     scheme = parts.scheme.lower()
     if scheme not in policy.schemes:
-        allowed = " and ".join(sorted(policy.schemes))
-        raise InvalidURL(f"{what} is not {allowed}; only {allowed} URLs can be fetched.")
+        prefixes = " or ".join(f"{s}://" for s in sorted(policy.schemes))
+        raise InvalidURL(f"{what} must start with {prefixes}.")
     if not hostname:
         raise InvalidURL(f"{what} has no host.")
     if parts.username is not None or parts.password is not None:
