@@ -18,6 +18,7 @@ import base64
 import contextlib
 import http.client
 import ipaddress
+import re
 import socket
 import ssl
 import threading
@@ -25,6 +26,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Self
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -43,6 +45,8 @@ Resolver = Callable[[str, int], Iterable[str]]
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _CHUNK = 64 * 1024
+_HOST = re.compile(r"[A-Za-z0-9._-]+|[0-9A-Fa-f:.]+(%[A-Za-z0-9._-]+)?")  # a name (after IDNA) or an IP
+_KNOWN_STATUSES = frozenset(HTTPStatus)
 # Characters kept as they are in a request target; anything else (spaces, non-ASCII) is escaped.
 _SAFE = "/%:@!$&'()*+,;=-._~?"
 
@@ -119,8 +123,10 @@ def _parse(url: str, policy: FetchPolicy, *, redirected: bool) -> _Target:
         raise InvalidURL(f"{what} contains credentials; send them as user and pass instead.")
     try:
         host = hostname.encode("idna").decode("ascii")
-    except UnicodeError as exc:
-        raise InvalidURL(f"{what} has an invalid host name.") from exc
+    except UnicodeError:
+        host = ""
+    if not _HOST.fullmatch(host):
+        raise InvalidURL(f"{what} has an invalid host name.")
     port = port if port is not None else _DEFAULT_PORTS[scheme]
     if not policy.allows_port(port):
         raise ForbiddenAddress(f"{what} uses port {port}, which is not allowed.")
@@ -156,12 +162,10 @@ def _hop(
                 raise DownloadFailed(f"{target.host} sent a redirect without a Location.")
             return location
         if response.status != 200:
-            raise DownloadFailed(
-                f"{target.host} answered HTTP {response.status} {response.reason}".rstrip() + "."
-            )
+            # The standard phrase, not the server's: its reason text is not ours to show.
+            phrase = HTTPStatus(response.status).phrase if response.status in _KNOWN_STATUSES else ""
+            raise DownloadFailed(f"{target.host} answered HTTP {response.status} {phrase}".rstrip() + ".")
         data = _read_body(response, target, policy, deadline)
-        if deadline.expired:  # the watchdog may have cut the body short
-            raise _timeout(policy)
         content_type = response.getheader("Content-Type")
         return Fetched(
             data=data,
@@ -173,7 +177,7 @@ def _hop(
         raise
     except (OSError, http.client.HTTPException, zlib.error) as exc:
         if deadline.expired or isinstance(exc, TimeoutError):
-            raise _timeout(policy) from exc
+            raise deadline.error() from exc
         if isinstance(exc, ssl.SSLCertVerificationError):
             raise DownloadFailed(f"The TLS certificate of {target.host} is not valid.") from exc
         if isinstance(exc, zlib.error):
@@ -244,8 +248,8 @@ def _read_body(
         body += inflater.feed(chunk, cap - len(body) + 1) if inflater else chunk
         if len(body) > cap:
             raise too_large
-    if deadline.expired:
-        raise _timeout(policy)
+    if deadline.expired:  # the watchdog cut the body short
+        raise deadline.error()
     if (length is not None and received != length) or (inflater and not inflater.complete):
         raise DownloadFailed(f"The connection to {target.host} closed before the file was complete.")
     return bytes(body)
@@ -296,10 +300,6 @@ def _inflater(encoding: str | None, target: _Target) -> _Inflater | None:
     raise DownloadFailed(f"{target.host} sent an unsupported Content-Encoding.")
 
 
-def _timeout(policy: FetchPolicy) -> FetchTimeout:
-    return FetchTimeout(f"The download did not finish within {policy.deadline_seconds:g} seconds.")
-
-
 def _size(n: int) -> str:
     return f"{n / 1024 / 1024:g} MiB" if n >= 1024 * 1024 else f"{n} bytes"
 
@@ -326,8 +326,11 @@ class _Deadline:
     def remaining(self) -> float:
         left = self._end - time.monotonic()
         if left <= 0 or self.expired:
-            raise FetchTimeout(f"The download did not finish within {self._seconds:g} seconds.")
+            raise self.error()
         return left
+
+    def error(self) -> FetchTimeout:
+        return FetchTimeout(f"The download did not finish within {self._seconds:g} seconds.")
 
     def watch(self, sock: socket.socket) -> None:
         with self._lock:

@@ -9,7 +9,9 @@ from optimizer.fetch import DownloadFailed, fetch
 from .conftest import LOOPBACK, FakeDNS
 
 
-@pytest.mark.parametrize(("status", "reason"), [(404, "Not Found"), (500, "Internal Server Error"), (204, "")])
+@pytest.mark.parametrize(
+    ("status", "reason"), [(404, "Not Found"), (500, "Internal Server Error"), (204, "No Content"), (599, "")]
+)
 def test_non_200_status_fails(origin, status, reason):
     with pytest.raises(DownloadFailed) as caught:
         fetch(origin.url(f"/status/{status}"), LOOPBACK)

@@ -1,8 +1,10 @@
 """The address guard runs on the injected DNS answer and refuses before any connect."""
 
+import socket
+
 import pytest
 
-from optimizer.fetch import FetchPolicy, ForbiddenAddress, fetch
+from optimizer.fetch import DownloadFailed, FetchPolicy, ForbiddenAddress, fetch
 from tests import network_guard
 from tests.network_guard import NetworkGuardError
 
@@ -70,3 +72,12 @@ def test_public_answer_is_connected_to_exactly_that_address():
         fetch("http://images.example/a.png", FetchPolicy(), resolver=dns)
     assert network_guard.connect_attempts == [("93.184.216.34", 80)]
     assert len(network_guard.take_violations()) == 1
+
+
+def test_ipv6_literal_is_dialled_as_given():
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    policy = FetchPolicy(allow_cidrs=("::1/128",), deadline_seconds=2)
+    with pytest.raises(DownloadFailed):  # nothing listens there
+        fetch(f"http://[::1]:{port}/a.png", policy, resolver=FakeDNS({}))
+    assert network_guard.connect_attempts == [("::1", port)]

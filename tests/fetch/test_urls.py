@@ -21,6 +21,8 @@ from .conftest import FakeDNS
         ("http://example.test:99999/a.png", "invalid_url", "malformed"),
         ("http://example.test/a\r\nX-Injected: 1", "invalid_url", "control characters"),
         ("http://[::1/a.png", "invalid_url", "malformed"),
+        ("http://exa mple.test/a.png", "invalid_url", "invalid host name"),
+        ("http://ex%41mple.test/a.png", "invalid_url", "invalid host name"),
         ("http://example.test:25/a.png", "forbidden_address", "port 25"),
         ("https://example.test:22/a.png", "forbidden_address", "port 22"),
     ],
