@@ -5,7 +5,9 @@ connect to those checked addresses only (the Host header, TLS SNI and certificat
 name). Redirects are followed here, by hand, each hop checked again. One deadline covers DNS,
 connects, TLS, headers and body of every hop: a watchdog shuts the socket when it passes, because
 socket timeouts only bound a single read. Bodies are streamed against the byte cap, and a gzip or
-deflate body is inflated in bounded steps, so a bomb stops at the cap.
+deflate body is inflated in bounded steps, so a bomb stops at the cap. Only 200 is a success.
+
+The resolver is injectable: ``(host, port) -> IP strings``; the default asks getaddrinfo.
 
 Credentials come only from ``auth``; URLs carrying ``user:pass@`` are refused so a secret never
 travels in a URL that gets logged or echoed. ``auth`` is sent only while the redirect chain stays on
