@@ -27,3 +27,11 @@ class TargetUnreachable(EngineError):
 
 class InvalidSpec(EngineError):
     code = "invalid_spec"
+
+
+class TruncatedImage(CorruptImage):
+    code = "truncated_image"
+
+
+class DecompressionBomb(ImageTooLarge):
+    code = "decompression_bomb"

@@ -1,0 +1,106 @@
+"""Output formats behind one small registry: ``CODECS[Format]`` gives the codec for a format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from PIL import Image
+
+from ..decode import Source
+from ..metadata import Meta
+from ..spec import Format, Mode, Spec
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One point on an encoder's quality grid; ``quality`` is the encoder's own scale."""
+
+    quality: int
+    chroma: str = "4:2:0"
+    label: str = "q"
+    speed: int | None = None
+    probe_speed: int | None = None  # a faster speed whose result scores no better, for search probes
+
+    def __str__(self) -> str:
+        speed = f" speed {self.speed}" if self.speed is not None else ""
+        return f"{self.label}={self.quality} {self.chroma}{speed}"
+
+    def for_probe(self) -> Setting:
+        return replace(self, speed=self.probe_speed, probe_speed=None) if self.probe_speed is not None else self
+
+
+@dataclass(frozen=True)
+class Picture:
+    """What a codec encodes: the (oriented, resized) frames and the metadata that goes with them."""
+
+    frames: tuple[Image.Image, ...]
+    meta: Meta
+    durations: tuple[int, ...] = ()
+    loop: int | None = None
+
+    @property
+    def image(self) -> Image.Image:
+        return self.frames[0]
+
+    @property
+    def animated(self) -> bool:
+        return len(self.frames) > 1
+
+    @property
+    def has_alpha(self) -> bool:
+        return self.image.mode == "RGBA"
+
+    def animation_kwargs(self) -> dict:
+        if not self.animated:
+            return {}
+        return {
+            "save_all": True,
+            "append_images": list(self.frames[1:]),
+            "duration": list(self.durations),
+            "loop": self.loop or 0,
+        }
+
+
+@dataclass(frozen=True)
+class Lossless:
+    """A lossless encoding, or ``data=None`` with the reason it is not possible or not worth it."""
+
+    data: bytes | None
+    setting: str
+    note: str = ""
+
+
+class Codec(Protocol):
+    format: Format
+
+    def grid(self, mode: Mode, picture: Picture, spec: Spec) -> tuple[tuple[Setting, ...], ...]:
+        """Quality ladders to search, each ordered from smallest file to best quality."""
+
+    def encode(self, picture: Picture, setting: Setting) -> bytes: ...
+
+    def lossless(self, picture: Picture, source: Source, resized: bool) -> Lossless: ...
+
+
+CODECS: dict[Format, Codec] = {}
+
+
+def register(codec: Codec) -> Codec:
+    CODECS[codec.format] = codec
+    return codec
+
+
+def ladder(qualities: range | tuple[int, ...], chroma: str = "4:2:0") -> tuple[Setting, ...]:
+    return tuple(Setting(q, chroma) for q in qualities)
+
+
+def flatten(im: Image.Image, background: tuple[int, int, int] = (255, 255, 255)) -> Image.Image:
+    """Composite alpha onto a background for formats without alpha."""
+    if im.mode != "RGBA":
+        return im
+    base = Image.new("RGB", im.size, background)
+    base.paste(im, mask=im.getchannel("A"))
+    return base
+
+
+from . import avif, gif, jpeg, png, webp  # noqa: E402,F401  (each module registers itself)

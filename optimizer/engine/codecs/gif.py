@@ -1,0 +1,66 @@
+"""GIF: exact palette re-encoding for lossless, fewer colours for lossy; animation kept."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image
+
+from ..decode import Source
+from ..metadata import to_srgb
+from ..spec import Format, Mode, Spec
+from . import Lossless, Picture, Setting, register
+from .png import _COLOURS, quantize
+
+_LADDER = tuple(Setting(n, "palette", "colours") for n in _COLOURS)
+
+
+def _exact_palette(im: Image.Image) -> Image.Image | None:
+    """The frame as a palette image with identical pixels, or None when GIF cannot hold it."""
+    rgba = np.asarray(im.convert("RGBA"))
+    alpha = rgba[..., 3]
+    if np.any((alpha != 0) & (alpha != 255)):
+        return None  # GIF transparency is on or off
+    transparent = bool(np.any(alpha == 0))
+    opaque = rgba[alpha == 255][:, :3]
+    colours, inverse = np.unique(opaque, axis=0, return_inverse=True)
+    if len(colours) > 256 - transparent:
+        return None
+    indices = np.full(alpha.shape, len(colours), np.uint8)
+    indices[alpha == 255] = inverse.ravel()
+    out = Image.fromarray(indices, "P")
+    out.putpalette(colours.astype(np.uint8).tobytes() + (b"\0\0\0" if transparent else b""))
+    if transparent:
+        out.info["transparency"] = len(colours)
+    return out
+
+
+def _save(picture: Picture, frames: list[Image.Image]) -> bytes:
+    buf = io.BytesIO()
+    kwargs = picture.animation_kwargs()
+    if kwargs:
+        kwargs["append_images"] = frames[1:]
+    frames[0].save(buf, "GIF", optimize=True, **kwargs)
+    return buf.getvalue()
+
+
+class GifCodec:
+    format = Format.GIF
+
+    def grid(self, mode: Mode, picture: Picture, spec: Spec) -> tuple[tuple[Setting, ...], ...]:
+        return (_LADDER,)
+
+    def encode(self, picture: Picture, setting: Setting) -> bytes:
+        # GIF carries no ICC profile: convert to sRGB so colour looks the same.
+        frames = [to_srgb(f, picture.meta.icc) for f in picture.frames]
+        return _save(picture, [quantize(f, setting.quality) for f in frames])
+
+    def lossless(self, picture: Picture, source: Source, resized: bool) -> Lossless:
+        frames = [_exact_palette(f) for f in picture.frames]
+        if any(f is None for f in frames):
+            return Lossless(None, "", "more than 256 colours or partial transparency: GIF cannot hold it exactly")
+        return Lossless(_save(picture, frames), "exact palette")  # type: ignore[arg-type]
+
+
+register(GifCodec())

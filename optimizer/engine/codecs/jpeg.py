@@ -1,0 +1,93 @@
+"""JPEG: mozjpeg (through libvips) for lossy, mozjpeg's lossless transcoder for lossless."""
+
+from __future__ import annotations
+
+import struct
+
+import mozjpeg_lossless_optimization as mlo
+import pyvips
+from PIL import Image
+
+from ..decode import Source
+from ..metadata import Meta
+from ..spec import Format, Metadata, Mode, Spec
+from . import Lossless, Picture, Setting, flatten, ladder, register
+
+_ICC_CHUNK = 65519
+_LOSSY = ladder(range(30, 96, 5))
+_GLOSSY = (ladder(range(60, 101, 4)), ladder(range(60, 101, 4), "4:4:4"))
+
+
+def _segment(marker: int, payload: bytes) -> bytes:
+    return struct.pack(">BBH", 0xFF, marker, len(payload) + 2) + payload
+
+
+def insert_metadata(jpeg: bytes, meta: Meta) -> bytes:
+    """Splice EXIF, XMP and ICC segments right after SOI (the encoders write none)."""
+    segments = b""
+    if meta.exif:
+        exif = meta.exif if meta.exif.startswith(b"Exif\0\0") else b"Exif\0\0" + meta.exif
+        segments += _segment(0xE1, exif)
+    if meta.xmp:
+        segments += _segment(0xE1, b"http://ns.adobe.com/xap/1.0/\0" + meta.xmp)
+    if meta.icc:
+        chunks = [meta.icc[i : i + _ICC_CHUNK] for i in range(0, len(meta.icc), _ICC_CHUNK)]
+        for n, chunk in enumerate(chunks, 1):
+            segments += _segment(0xE2, b"ICC_PROFILE\0" + bytes((n, len(chunks))) + chunk)
+    return jpeg[:2] + segments + jpeg[2:]
+
+
+def _vips_image(im: Image.Image) -> pyvips.Image:
+    im = flatten(im)
+    if im.mode not in ("L", "RGB"):
+        im = im.convert("RGB")
+    bands = 1 if im.mode == "L" else 3
+    vim = pyvips.Image.new_from_memory(im.tobytes(), im.width, im.height, bands, "uchar")
+    return vim.copy(interpretation="b-w" if bands == 1 else "srgb")
+
+
+class JpegCodec:
+    format = Format.JPEG
+
+    def grid(self, mode: Mode, picture: Picture, spec: Spec) -> tuple[tuple[Setting, ...], ...]:
+        if mode is Mode.GLOSSY:
+            return _GLOSSY if picture.image.mode != "L" else _GLOSSY[:1]
+        return (_LOSSY,)
+
+    def encode(self, picture: Picture, setting: Setting) -> bytes:
+        # mozjpeg: trellis quantisation, overshoot deringing, optimised progressive scans, ImageMagick tables.
+        data = _vips_image(picture.image).jpegsave_buffer(
+            Q=setting.quality,
+            optimize_coding=True,
+            trellis_quant=True,
+            overshoot_deringing=True,
+            optimize_scans=True,
+            quant_table=3,
+            interlace=True,
+            subsample_mode="off" if setting.chroma == "4:4:4" else "on",
+            keep=pyvips.enums.ForeignKeep.NONE,
+        )
+        return insert_metadata(data, picture.meta)
+
+    def lossless(self, picture: Picture, source: Source, resized: bool) -> Lossless:
+        if source.pil_format != "JPEG":
+            return Lossless(None, "", "a JPEG cannot hold these pixels losslessly; use PNG or WebP")
+        if resized:
+            return Lossless(None, "", "resampled pixels cannot be stored losslessly as JPEG")
+        # Lossless transcoding keeps the coefficients, so the pixels are not rotated: the orientation
+        # tag must stay. ``keep`` copies every marker; otherwise only the colour profile and the
+        # policy's EXIF (with the original orientation) are written.
+        if picture.meta.policy is Metadata.KEEP:
+            return Lossless(mlo.optimize(source.data, copy=mlo.COPY_MARKERS.ALL), "mozjpeg lossless, all markers")
+        data = mlo.optimize(source.data, copy=mlo.COPY_MARKERS.NONE)
+        exif = Image.Exif()
+        if picture.meta.exif:
+            exif.load(picture.meta.exif)
+        if source.orientation != 1:
+            exif[0x0112] = source.orientation
+        exif_bytes = exif.tobytes() if len(exif) else None
+        meta = Meta(picture.meta.policy, icc=picture.meta.icc, exif=exif_bytes, xmp=picture.meta.xmp)
+        return Lossless(insert_metadata(data, meta), "mozjpeg lossless")
+
+
+register(JpegCodec())

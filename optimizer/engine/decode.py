@@ -1,0 +1,193 @@
+"""Sniff, bound and decode the source: limits are checked on the header, before any pixel is decoded."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass, field
+
+from PIL import Image, ImageCms, ImageSequence
+
+from .errors import CorruptImage, DecompressionBomb, ImageTooLarge, TruncatedImage, UnsupportedFormat
+from .spec import Format, Limits
+
+# Pillow format names we accept; everything else is refused before a plugin parses it.
+ALLOWED = ("JPEG", "PNG", "GIF", "WEBP", "AVIF", "BMP", "TIFF")
+
+# Signatures of the allowed formats: bytes that look like one of these but fail to parse are corrupt,
+# anything else is simply not a format we take.
+_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
+
+_NATIVE = {"JPEG": Format.JPEG, "PNG": Format.PNG, "GIF": Format.GIF, "WEBP": Format.WEBP, "AVIF": Format.AVIF}
+
+
+@dataclass(frozen=True)
+class Source:
+    """The decoded source: oriented 8-bit frames (mode L, RGB or RGBA) plus what must travel with them."""
+
+    data: bytes
+    pil_format: str  # as sniffed: one of ALLOWED
+    frames: tuple[Image.Image, ...]
+    durations: tuple[int, ...] = ()
+    loop: int | None = None
+    icc: bytes | None = None
+    exif: Image.Exif = field(default_factory=Image.Exif)
+    xmp: bytes | None = None
+    orientation: int = 1
+    high_bit_depth: bool = False  # 16-bit samples that Pillow narrows to 8 bits
+    cmyk: bool = False  # the source was CMYK (pixels here are RGB)
+
+    @property
+    def format(self) -> Format | None:
+        """The source's own format as an output format; None for BMP/TIFF (converted)."""
+        return _NATIVE.get(self.pil_format)
+
+    @property
+    def image(self) -> Image.Image:
+        return self.frames[0]
+
+    @property
+    def animated(self) -> bool:
+        return len(self.frames) > 1
+
+    @property
+    def has_alpha(self) -> bool:
+        return self.image.mode == "RGBA"
+
+
+def _looks_like_allowed(data: bytes) -> bool:
+    if data.startswith(_MAGIC):
+        return True
+    return (data[:4] == b"RIFF" and data[8:12] == b"WEBP") or data[4:8] == b"ftyp"
+
+
+def open_image(data: bytes, limits: Limits) -> Image.Image:
+    """Open the header only, against the allowlist, and enforce the byte, pixel and frame limits."""
+    if len(data) > limits.max_bytes:
+        raise ImageTooLarge(f"{len(data)} bytes exceeds the limit of {limits.max_bytes}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            im = Image.open(io.BytesIO(data), formats=ALLOWED)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise DecompressionBomb(str(exc)) from exc
+    except Image.UnidentifiedImageError as exc:
+        if _looks_like_allowed(data):
+            raise CorruptImage("the image header cannot be parsed") from exc
+        raise UnsupportedFormat("not an image in an accepted format") from exc
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise CorruptImage(f"the image header cannot be parsed: {exc}") from exc
+    width, height = im.size
+    if width < 1 or height < 1:
+        raise CorruptImage("the image has no pixels")
+    if width * height > limits.max_pixels:
+        raise ImageTooLarge(f"{width}x{height} exceeds the limit of {limits.max_pixels} pixels")
+    frames = getattr(im, "n_frames", 1)
+    if frames > limits.max_frames:
+        raise ImageTooLarge(f"{frames} frames exceeds the limit of {limits.max_frames}")
+    if frames * width * height > limits.max_pixels:
+        raise ImageTooLarge(f"{frames} frames of {width}x{height} exceed the limit of {limits.max_pixels} pixels")
+    return im
+
+
+def _is_high_bit_depth(data: bytes, im: Image.Image) -> bool:
+    if im.format == "PNG":
+        return data[24] == 16  # IHDR bit depth: Pillow narrows 16-bit RGB(A) to 8 bits
+    return im.mode.startswith("I;16") or im.mode in ("I", "F")
+
+
+def _cmyk_to_rgb(im: Image.Image, icc: bytes | None) -> Image.Image:
+    """CMYK to sRGB through the embedded profile when there is one; Pillow's formula otherwise."""
+    if icc:
+        try:
+            src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            return ImageCms.profileToProfile(im, src, ImageCms.createProfile("sRGB"), outputMode="RGB")
+        except (ImageCms.PyCMSError, OSError):
+            pass
+    return im.convert("RGB")
+
+
+def _normalise(frame: Image.Image, icc: bytes | None) -> Image.Image:
+    """Bring any decoded mode to L, RGB or RGBA, dropping an alpha channel that is fully opaque."""
+    mode = frame.mode
+    if mode == "CMYK":
+        return _cmyk_to_rgb(frame, icc)
+    if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        frame = frame.point(lambda v: v / 257).convert("L") if mode != "F" else frame.convert("L")
+        return frame
+    if mode == "1":
+        return frame.convert("L")
+    if mode in ("P", "PA", "LA", "La", "RGBa", "RGBA") or "transparency" in frame.info:
+        rgba = frame.convert("RGBA")
+        if rgba.getchannel("A").getextrema()[0] == 255:
+            return rgba.convert("L" if mode in ("LA", "La") else "RGB")
+        return rgba
+    if mode in ("L", "RGB"):
+        return frame
+    return frame.convert("RGB")
+
+
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def orient(im: Image.Image, orientation: int) -> Image.Image:
+    """Bake an EXIF orientation into the pixels."""
+    method = _TRANSPOSE.get(orientation)
+    return im.transpose(method) if method is not None else im
+
+
+def decode(data: bytes, limits: Limits = Limits()) -> Source:
+    """Decode every frame, orient it upright and normalise its mode; raise typed errors, never crash."""
+    im = open_image(data, limits)
+    icc = im.info.get("icc_profile") or None
+    exif = im.getexif()
+    orientation = int(exif.get(0x0112, 1) or 1)
+    xmp = im.info.get("xmp")
+    if isinstance(xmp, str):
+        xmp = xmp.encode()
+    cmyk = im.mode == "CMYK"
+    high = _is_high_bit_depth(data, im)
+    frames: list[Image.Image] = []
+    durations: list[int] = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            for frame in ImageSequence.Iterator(im):
+                frame.load()
+                durations.append(int(frame.info.get("duration", 0) or 0))
+                # A palette frame must be converted while it is current: the iterator reuses the object.
+                frames.append(orient(_normalise(frame.copy(), icc), orientation))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise DecompressionBomb(str(exc)) from exc
+    except OSError as exc:
+        if "truncated" in str(exc) or "broken data stream" in str(exc):
+            raise TruncatedImage(f"the image data ends early: {exc}") from exc
+        raise CorruptImage(f"the image data cannot be decoded: {exc}") from exc
+    except (SyntaxError, ValueError, EOFError, IndexError, MemoryError) as exc:
+        raise CorruptImage(f"the image data cannot be decoded: {exc}") from exc
+    # All frames share one mode so encoders can write them as a sequence.
+    if len({f.mode for f in frames}) > 1:
+        frames = [f.convert("RGBA") for f in frames]
+    if cmyk:
+        icc = None  # pixels are sRGB now
+    return Source(
+        data=data,
+        pil_format=im.format or "",
+        frames=tuple(frames),
+        durations=tuple(durations) if len(frames) > 1 else (),
+        loop=im.info.get("loop"),
+        icc=icc,
+        exif=exif,
+        xmp=xmp,
+        orientation=orientation,
+        high_bit_depth=high,
+        cmyk=cmyk,
+    )

@@ -1,0 +1,138 @@
+"""``optimize``: decode once, prepare the picture once, then one variant per target."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import resize
+from .codecs import CODECS, Picture, Setting, flatten
+from .decode import Source, decode
+from .errors import InvalidSpec
+from .metadata import meta_for
+from .metric import Reference
+from .quality import Choice, Search
+from .result import Result, Variant
+from .spec import Format, Limits, Mode, Spec, Target
+
+# Where each search starts: the class's known-good setting (anchors' best fixed settings).
+_START = {
+    (Format.JPEG, Mode.LOSSY): 70,
+    (Format.JPEG, Mode.GLOSSY): 88,
+    (Format.WEBP, Mode.LOSSY): 75,
+    (Format.WEBP, Mode.GLOSSY): 95,
+    (Format.AVIF, Mode.LOSSY): 50,
+    (Format.AVIF, Mode.GLOSSY): 80,
+    (Format.PNG, Mode.LOSSY): 64,
+    (Format.PNG, Mode.GLOSSY): 256,
+    (Format.GIF, Mode.LOSSY): 64,
+    (Format.GIF, Mode.GLOSSY): 256,
+}
+
+
+def _validate(spec: Spec) -> None:
+    if not spec.targets:
+        raise InvalidSpec("at least one target is needed")
+    if spec.quality is not None and not 1 <= spec.quality <= 100:
+        raise InvalidSpec("quality must be between 1 and 100")
+    if spec.target_size is not None and spec.target_size < 1:
+        raise InvalidSpec("target_size must be a positive number of bytes")
+    if not 0 <= spec.avif_speed <= 10:
+        raise InvalidSpec("avif_speed must be between 0 and 10")
+
+
+def default_format(source: Source) -> Format:
+    """The source's own format; BMP and TIFF become JPEG when photo-like and opaque, PNG otherwise."""
+    if source.format is not None:
+        return source.format
+    if source.has_alpha or source.animated:
+        return Format.PNG
+    thumb = source.image.convert("RGB")
+    thumb.thumbnail((256, 256))
+    return Format.JPEG if thumb.getcolors(4096) is None else Format.PNG
+
+
+def _closest(ladder: tuple[Setting, ...], quality: int) -> int:
+    return min(range(len(ladder)), key=lambda i: abs(ladder[i].quality - quality))
+
+
+@dataclass
+class _Job:
+    source: Source
+    spec: Spec
+    limits: Limits
+    picture: Picture
+    resized: bool
+    _references: dict[bool, Reference] = field(default_factory=dict)
+    _searches: dict[Format, Search] = field(default_factory=dict)
+
+    def reference(self, flattened: bool) -> Reference:
+        if flattened not in self._references:
+            image = flatten(self.picture.image) if flattened else self.picture.image
+            self._references[flattened] = Reference(image, self.limits.metric_pixels)
+        return self._references[flattened]
+
+    def search(self, fmt: Format) -> Search:
+        if fmt not in self._searches:
+            flattened = fmt is Format.JPEG and self.picture.has_alpha
+            self._searches[fmt] = Search(CODECS[fmt], self.picture, self.reference(flattened))
+        return self._searches[fmt]
+
+    def _variant(self, target: Target, fmt: Format, data: bytes | None, setting: str,
+                 score: float | None, note: str = "") -> Variant:
+        width, height = self.picture.image.size
+        smaller = data is not None and len(data) < len(self.source.data)
+        if data is not None and not smaller:
+            note = note or "not smaller than the source: serve the original"
+        return Variant(target, fmt, data, width, height, setting, score, smaller, note)
+
+    def variant(self, target: Target) -> Variant:
+        fmt = target.format or default_format(self.source)
+        codec = CODECS[fmt]
+        if target.mode is Mode.LOSSLESS:
+            encoded = codec.lossless(self.picture, self.source, self.resized)
+            return self._variant(target, fmt, encoded.data, encoded.setting, None, encoded.note)
+        search = self.search(fmt)
+        ladders = codec.grid(target.mode, self.picture, self.spec)
+        choice: Choice | None
+        if self.spec.quality is not None:
+            ladder = ladders[-1] if target.mode is Mode.GLOSSY else ladders[0]
+            choice = search.at(ladder[_closest(ladder, self.spec.quality)])
+        elif self.spec.target_size is not None:
+            choice = search.fit_size(ladders[0], self.spec.target_size)
+        else:
+            floor = self.spec.glossy_floor if target.mode is Mode.GLOSSY else self.spec.lossy_floor
+            start = _START[(fmt, target.mode)]
+            choice = search.meet_floor(ladders, floor, lambda ladder: _closest(ladder, start))
+            if choice is None:
+                return self._fallback(target, fmt, floor)
+        return self._variant(target, fmt, choice.data, str(choice.setting), round(choice.score, 2))
+
+    def _fallback(self, target: Target, fmt: Format, floor: float) -> Variant:
+        """No lossy setting reaches the floor: the lossless encoding does, if the format has one."""
+        encoded = CODECS[fmt].lossless(self.picture, self.source, self.resized)
+        note = f"no lossy setting reaches {floor:g}"
+        if encoded.data is None:
+            return self._variant(target, fmt, None, "", None, f"{note}; {encoded.note}")
+        return self._variant(target, fmt, encoded.data, encoded.setting, 100.0, f"{note}: lossless")
+
+
+def optimize(data: bytes, spec: Spec, limits: Limits = Limits()) -> Result:
+    """Every target of ``spec`` as a variant of the image in ``data``; raises an EngineError subclass."""
+    _validate(spec)
+    source = decode(data, limits)
+    frames = resize.apply(source.frames, spec.resize)
+    picture = Picture(frames, meta_for(source, spec.metadata), source.durations, source.loop)
+    job = _Job(source, spec, limits, picture, resized=frames[0].size != source.image.size)
+    variants = tuple(job.variant(target) for target in spec.targets)
+    width, height = source.image.size
+    return Result(
+        source_format=source.format or default_format(source),
+        source_size=len(data),
+        width=width,
+        height=height,
+        frames=len(source.frames),
+        variants=variants,
+    )
+
+
+

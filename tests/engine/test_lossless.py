@@ -1,0 +1,51 @@
+"""Lossless variants decode to exactly the source's pixels, alpha included."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from optimizer.engine import Format, Mode, Spec, Target, optimize
+
+from .conftest import decoded, encode, photo
+
+
+def pixels(im: Image.Image) -> np.ndarray:
+    return np.asarray(im)
+
+
+@pytest.mark.parametrize("fmt", [Format.PNG, Format.WEBP])
+def test_rgba_lossless_is_identical_including_colour_under_transparency(fmt):
+    source = photo(200, 120, mode="RGBA")
+    variant = optimize(encode(source, "PNG"), Spec(targets=(Target(Mode.LOSSLESS, fmt),))).variants[0]
+    out = decoded(variant.data).convert("RGBA")
+    assert np.array_equal(pixels(out), pixels(source))
+
+
+def test_jpeg_lossless_transcode_keeps_pixels():
+    data = encode(photo(), "JPEG", quality=90)
+    variant = optimize(data, Spec(targets=(Target(Mode.LOSSLESS),))).variants[0]
+    assert variant.format is Format.JPEG and variant.smaller
+    assert np.array_equal(pixels(decoded(variant.data)), pixels(decoded(data)))
+
+
+def test_palette_png_lossless():
+    source = photo().quantize(64)
+    data = encode(source, "PNG")
+    variant = optimize(data, Spec(targets=(Target(Mode.LOSSLESS),))).variants[0]
+    assert np.array_equal(pixels(decoded(variant.data).convert("RGB")), pixels(source.convert("RGB")))
+
+
+def test_jpeg_from_png_lossless_is_refused():
+    variant = optimize(encode(photo(), "PNG"), Spec(targets=(Target(Mode.LOSSLESS, Format.JPEG),))).variants[0]
+    assert variant.data is None and variant.note
+
+
+def test_sixteen_bit_png_stays_sixteen_bit_or_is_refused(corpus):
+    data = (corpus / "p23_imagemagick_16bit.png").read_bytes()
+    png, webp = optimize(data, Spec(targets=(Target(Mode.LOSSLESS), Target(Mode.LOSSLESS, Format.WEBP)))).variants
+    assert png.data[24] == 16  # IHDR bit depth: oxipng worked on the file, not on Pillow's 8-bit pixels
+    with Image.open(io.BytesIO(png.data)) as a, Image.open(io.BytesIO(data)) as b:
+        assert a.tobytes() == b.tobytes()
+    assert webp.data is None and "16-bit" in webp.note
