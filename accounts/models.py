@@ -1,0 +1,135 @@
+"""Who may call, and how much: accounts, their keys, their plan and the credit ledger."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+def add_month(moment: datetime) -> datetime:
+    """The same day next month, clamped to the month's last day (Jan 31 -> Feb 28)."""
+    year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def _default_renewal() -> datetime:
+    return add_month(timezone.now())
+
+
+def _default_monthly_quota() -> int:
+    return settings.REDUCER_DEFAULT_MONTHLY_QUOTA
+
+
+class Account(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    email = models.EmailField(blank=True)
+    is_active = models.BooleanField(default=True, help_text="Inactive accounts are refused like unknown keys.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Plan(models.Model):
+    """The account's subscription and balances. Only accounts.credits changes the counters."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="plan")
+    name = models.CharField(max_length=100, default="standard")
+    monthly_quota = models.PositiveIntegerField(default=_default_monthly_quota)
+    unlimited = models.BooleanField(default=False)
+    subscribed_at = models.DateTimeField(default=timezone.now)
+    renews_at = models.DateTimeField(default=_default_renewal)
+    monthly_used = models.PositiveIntegerField(default=0, editable=False)
+    onetime_credits = models.PositiveIntegerField(default=0, editable=False)
+    onetime_used = models.PositiveIntegerField(default=0, editable=False)
+    # Credits held by items that are queued or running; settled on success, released on failure.
+    reserved = models.PositiveIntegerField(default=0, editable=False)
+
+    def __str__(self) -> str:
+        return f"{self.name} plan of {self.account}"
+
+    @property
+    def monthly_left(self) -> int:
+        return max(self.monthly_quota - self.monthly_used, 0)
+
+    @property
+    def onetime_left(self) -> int:
+        return max(self.onetime_credits - self.onetime_used, 0)
+
+    @property
+    def available(self) -> int:
+        """Credits a new item may still reserve."""
+        return max(self.monthly_left + self.onetime_left - self.reserved, 0)
+
+
+class ApiKey(models.Model):
+    """A 20-character key, kept only as its SHA-256 digest: the plain key is shown once."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="keys")
+    label = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=4, help_text="First characters of the key, to tell keys apart.")
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "API key"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.account})"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class CreditEntry(models.Model):
+    """The ledger: one row per movement of a balance, written with the counter change."""
+
+    class Kind(models.TextChoices):
+        RESERVE = "reserve"
+        SETTLE = "settle"
+        RELEASE = "release"
+        TOPUP = "topup"
+        RENEWAL = "renewal"
+
+    class Pool(models.TextChoices):
+        MONTHLY = "monthly"
+        ONETIME = "onetime"
+        NONE = ""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="ledger")
+    item = models.ForeignKey(
+        "optimizer.Item", null=True, blank=True, on_delete=models.SET_NULL, related_name="credit_entries"
+    )
+    generation = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    pool = models.CharField(max_length=10, choices=Pool.choices, blank=True)
+    amount = models.IntegerField()
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "credit entries"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A re-delivered task can never reserve, settle or release the same work twice.
+            models.UniqueConstraint(
+                fields=["item", "generation", "kind"],
+                condition=models.Q(item__isnull=False),
+                name="one_credit_entry_per_item_generation_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} ({self.account})"

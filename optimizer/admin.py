@@ -1,0 +1,49 @@
+"""Jobs and items for the operator: what ran, for whom, and how it ended."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from .models import Item, Job, Variant
+
+
+class VariantInline(admin.TabularInline):
+    model = Variant
+    extra = 0
+    can_delete = False
+    max_num = 0
+    fields = ["name", "format", "size", "width", "height", "setting", "score", "smaller", "storage_name", "note"]
+    readonly_fields = fields
+
+
+@admin.register(Item)
+class ItemAdmin(admin.ModelAdmin):
+    list_display = ["id", "account", "source_label", "status", "attempts", "error_code", "created_at", "finished_at"]
+    list_filter = ["status", "error_code"]
+    search_fields = ["id", "source_url", "source_sha256", "account__name"]
+    readonly_fields = [field.name for field in Item._meta.fields]
+    inlines = [VariantInline]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ItemInline(admin.TabularInline):
+    model = Item
+    extra = 0
+    can_delete = False
+    max_num = 0
+    fields = ["id", "source_url", "status", "error_code"]
+    readonly_fields = fields
+    show_change_link = True
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ["id", "account", "face", "created_at"]
+    list_filter = ["face"]
+    readonly_fields = ["id", "account", "face", "created_at"]
+    inlines = [ItemInline]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,156 @@
+"""The item state machine: queued -> running -> done | failed (-> expired).
+
+Every transition is one conditional UPDATE that names the state it leaves, the generation and
+(for a running item) the attempt that holds it. A duplicate, stale or late run therefore
+changes nothing. Credits move in the same transaction as the transition that earns them.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts import credits
+
+from . import storage
+from .models import Item, Variant
+
+POISON_CODE = "poison_input"
+
+
+def lease_duration() -> timedelta:
+    # Longer than the task timeout: once it has run out the worker is surely gone.
+    return timedelta(seconds=settings.REDUCER_TASK_TIMEOUT + 5)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The right to run one attempt of one item generation."""
+
+    item: Item
+    generation: int
+    attempt: int
+
+    def _held(self):
+        return Item.objects.filter(
+            pk=self.item.pk, generation=self.generation, attempts=self.attempt, status=Item.Status.RUNNING
+        )
+
+
+def _claimable(now) -> Q:
+    return Q(status=Item.Status.QUEUED) | Q(status=Item.Status.RUNNING, lease_expires_at__lt=now)
+
+
+def claim(item_id, generation: int) -> Claim | None:
+    """Start an attempt, counting it first; None when there is nothing (left) to run.
+
+    Attempts are counted here, at the start, because a worker killed mid-item (OOM, segfault,
+    the task timeout) never reports back: the next delivery sees the spent attempt.
+    """
+    now = timezone.now()
+    started = Item.objects.filter(
+        _claimable(now), pk=item_id, generation=generation, attempts__lt=settings.REDUCER_MAX_ATTEMPTS
+    ).update(
+        status=Item.Status.RUNNING,
+        attempts=F("attempts") + 1,
+        lease_expires_at=now + lease_duration(),
+        worker=worker_name(),
+        started_at=now,
+    )
+    if not started:
+        fail_if_exhausted(item_id, generation)
+        return None
+    item = Item.objects.get(pk=item_id)
+    return Claim(item=item, generation=generation, attempt=item.attempts)
+
+
+def fail_if_exhausted(item_id, generation: int) -> bool:
+    """Fail an item whose every attempt died: it is a poison input, not work to retry forever."""
+    now = timezone.now()
+    attempts = settings.REDUCER_MAX_ATTEMPTS
+    exhausted = Item.objects.filter(_claimable(now), pk=item_id, generation=generation, attempts__gte=attempts)
+    return _finish_failed(
+        exhausted,
+        item_id,
+        generation,
+        POISON_CODE,
+        f"Processing stopped its worker {attempts} times; this input is not retried.",
+    )
+
+
+def complete(claim: Claim, variants: list[Variant], original_size: int) -> bool:
+    """Mark the attempt's item done, record its variants and charge its credit: all or nothing."""
+    item = claim.item
+    with transaction.atomic():
+        done = claim._held().update(
+            status=Item.Status.DONE,
+            finished_at=timezone.now(),
+            lease_expires_at=None,
+            original_size=original_size,
+            error_code="",
+            error_message="",
+        )
+        if not done:
+            return False
+        # Files of earlier generations (before a refresh) are replaced by this one's.
+        stale = Variant.objects.filter(item=item).exclude(generation=claim.generation)
+        stale_files = [name for name in stale.values_list("storage_name", flat=True) if name]
+        Variant.objects.filter(item=item).delete()
+        Variant.objects.bulk_create(variants)
+        credits.settle(item.account_id, item.pk, claim.generation)
+        transaction.on_commit(partial(storage.delete_all, stale_files))
+    return True
+
+
+def fail(claim: Claim, code: str, message: str) -> bool:
+    """Mark the attempt's item failed with a stable code; its credit goes back."""
+    return _finish_failed(claim._held(), claim.item.pk, claim.generation, code, message)
+
+
+def _finish_failed(queryset, item_id, generation: int, code: str, message: str) -> bool:
+    with transaction.atomic():
+        failed = queryset.update(
+            status=Item.Status.FAILED,
+            finished_at=timezone.now(),
+            lease_expires_at=None,
+            error_code=code,
+            error_message=message[:2000],
+        )
+        if failed:
+            account_id = Item.objects.values_list("account_id", flat=True).get(pk=item_id)
+            credits.release(account_id, item_id, generation)
+    return bool(failed)
+
+
+def restart(item: Item) -> int | None:
+    """Begin a new generation of a finished item (refresh, or a re-submission after expiry).
+
+    Returns the new generation, or None when the item is still queued or running (or another
+    request restarted it first). The caller reserves the new generation's credit.
+    """
+    finished = [Item.Status.DONE, Item.Status.FAILED, Item.Status.EXPIRED]
+    restarted = Item.objects.filter(pk=item.pk, generation=item.generation, status__in=finished).update(
+        status=Item.Status.QUEUED,
+        generation=F("generation") + 1,
+        attempts=0,
+        lease_expires_at=None,
+        worker="",
+        error_code="",
+        error_message="",
+        started_at=None,
+        finished_at=None,
+        enqueued_at=timezone.now(),
+    )
+    return item.generation + 1 if restarted else None

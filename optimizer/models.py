@@ -1,0 +1,98 @@
+"""The one job model every face shares: Job (a request), Item (a source + options), Variant (a file)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+
+class Job(models.Model):
+    class Face(models.TextChoices):
+        SHORTPIXEL = "shortpixel"
+        V1 = "v1"
+        S3 = "s3"
+        INTERNAL = "internal"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="jobs")
+    face = models.CharField(max_length=20, choices=Face.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.face} job {self.id}"
+
+
+class Item(models.Model):
+    """One source with its effective options. Every status change is a conditional UPDATE."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+        EXPIRED = "expired"  # results deleted after the retention period
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="items")
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="items")
+    # sha256 of (source, effective options): a re-submission with the same identity is this item.
+    identity = models.CharField(max_length=64)
+    source_url = models.TextField(blank=True)
+    source_name = models.CharField(max_length=255, blank=True, help_text="Storage name of an uploaded source.")
+    source_sha256 = models.CharField(max_length=64, blank=True)
+    options = models.JSONField(help_text="The engine Spec this item runs with.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # A refresh starts a new generation: older runs and their files can no longer touch the item.
+    generation = models.PositiveIntegerField(default=1)
+    attempts = models.PositiveIntegerField(default=0, help_text="Starts of this generation, counted at start.")
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=100, blank=True, help_text="host:pid of the worker holding the lease.")
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    error_code = models.CharField(max_length=40, blank=True)
+    error_message = models.TextField(blank=True)
+    original_size = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["account", "identity"], name="one_item_per_identity")]
+        indexes = [
+            models.Index(fields=["status", "lease_expires_at"], name="item_status_lease"),
+            models.Index(fields=["status", "finished_at"], name="item_status_finished"),
+        ]
+
+    def __str__(self) -> str:
+        return f"item {self.id} ({self.status})"
+
+    @property
+    def source_label(self) -> str:
+        return self.source_url or f"upload {self.source_sha256[:12]}"
+
+
+class Variant(models.Model):
+    """One output file of an item's generation, with what the engine measured."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="variants")
+    generation = models.PositiveIntegerField()
+    name = models.CharField(max_length=40, help_text="The target it answers, e.g. lossy-original, lossy-webp.")
+    format = models.CharField(max_length=10)
+    storage_name = models.CharField(max_length=255, blank=True, help_text="Empty when not worth serving.")
+    size = models.BigIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    setting = models.CharField(max_length=100, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    smaller = models.BooleanField()
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["item", "generation", "name"], name="one_variant_per_target")]
+
+    def __str__(self) -> str:
+        return f"{self.name} of {self.item_id}"

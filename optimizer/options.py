@@ -1,0 +1,53 @@
+"""An item's effective options: the engine Spec as JSON, and the identity that dedupes items."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import types
+import typing
+from enum import Enum
+from typing import Any
+
+from optimizer.engine import Spec
+
+
+def to_json(value: Any) -> Any:
+    """A Spec (or any part of it) as plain JSON values."""
+    if dataclasses.is_dataclass(value):
+        return {field.name: to_json(getattr(value, field.name)) for field in dataclasses.fields(value)}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, tuple | list):
+        return [to_json(part) for part in value]
+    return value
+
+
+def _from_json(kind: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        (inner,) = [arg for arg in typing.get_args(kind) if arg is not type(None)]
+        return _from_json(inner, value)
+    if origin is tuple:
+        inner = typing.get_args(kind)[0]
+        return tuple(_from_json(inner, part) for part in value)
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        return kind(value)
+    if dataclasses.is_dataclass(kind):
+        hints = typing.get_type_hints(kind)
+        known = {field.name for field in dataclasses.fields(kind)}
+        return kind(**{name: _from_json(hints[name], part) for name, part in value.items() if name in known})
+    return value
+
+
+def spec_from_json(data: dict) -> Spec:
+    return _from_json(Spec, data)
+
+
+def identity(source: dict, spec: Spec) -> str:
+    """sha256 over the source reference and the effective options, in a canonical form."""
+    material = json.dumps({"source": source, "options": to_json(spec)}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(material.encode()).hexdigest()

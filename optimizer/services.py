@@ -1,0 +1,144 @@
+"""What the faces call: submit work, find items. Transactions, credits and enqueueing live here."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts import credits
+from accounts.models import Account
+from optimizer.engine import Spec
+
+from . import lifecycle, storage
+from .models import Item, Job
+from .options import identity, to_json
+from .queue import enqueue
+
+
+@dataclass(frozen=True)
+class UrlSource:
+    url: str
+
+
+@dataclass(frozen=True)
+class UploadSource:
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class WorkRequest:
+    source: UrlSource | UploadSource
+    spec: Spec
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The outcome for one WorkRequest: its item, or why there is none (``no_credits``)."""
+
+    item: Item | None
+    started: bool = False  # new work was queued (and a credit reserved) by this call
+    error: str = ""
+
+
+class _NoCredits(Exception):
+    pass
+
+
+def submit(
+    account: Account, face: str, requests: list[WorkRequest], *, refresh: bool = False, dedupe: bool = True
+) -> list[Submitted]:
+    """Find or create one item per request, in order; queue the new work after commit.
+
+    With ``dedupe`` a request whose source and options match an existing item of the account
+    returns that item (that is how clients poll); ``refresh`` redoes a finished one.
+    """
+    for request in requests:
+        if isinstance(request.source, UploadSource):
+            _keep_upload(account, request.source)
+    outcomes: list[Submitted] = []
+    job: Job | None = None
+    with transaction.atomic():
+        for request in requests:
+            source_ref = _source_ref(request.source)
+            if not dedupe:
+                source_ref["nonce"] = uuid.uuid4().hex
+            key = identity(source_ref, request.spec)
+            item = Item.objects.filter(account=account, identity=key).first()
+            if item is not None:
+                outcomes.append(_resubmit(item, refresh=refresh))
+                continue
+            if job is None:
+                job = Job.objects.create(account=account, face=face)
+            outcomes.append(_create(job, request, key))
+    return outcomes
+
+
+def _source_ref(source: UrlSource | UploadSource) -> dict:
+    if isinstance(source, UrlSource):
+        return {"url": source.url}
+    return {"sha256": source.sha256}
+
+
+def _keep_upload(account: Account, source: UploadSource) -> None:
+    # Content-addressed, so an identical re-upload (clients re-send on every poll) writes nothing.
+    name = storage.source_name(account.pk, source.sha256)
+    if not default_storage.exists(name):
+        storage.write(name, source.data)
+
+
+def _create(job: Job, request: WorkRequest, key: str) -> Submitted:
+    source = request.source
+    fields = {
+        "job": job,
+        "account_id": job.account_id,
+        "identity": key,
+        "options": to_json(request.spec),
+        "enqueued_at": timezone.now(),
+    }
+    if isinstance(source, UrlSource):
+        fields["source_url"] = source.url
+    else:
+        fields.update(
+            source_name=storage.source_name(job.account_id, source.sha256),
+            source_sha256=source.sha256,
+            original_size=len(source.data),
+        )
+    try:
+        with transaction.atomic():
+            item = Item.objects.create(**fields)
+            if not credits.reserve(job.account_id, item.pk, item.generation):
+                raise _NoCredits
+    except _NoCredits:
+        return Submitted(item=None, error="no_credits")
+    except IntegrityError:
+        # A concurrent request created the same item first: it is the one to report.
+        return Submitted(item=Item.objects.get(account_id=job.account_id, identity=key))
+    transaction.on_commit(lambda: enqueue(item.pk, item.generation))
+    return Submitted(item=item, started=True)
+
+
+def _resubmit(item: Item, *, refresh: bool) -> Submitted:
+    # Expired results are redone on request rather than reported as lost.
+    if not refresh and item.status != Item.Status.EXPIRED:
+        return Submitted(item=item)
+    try:
+        with transaction.atomic():
+            generation = lifecycle.restart(item)
+            if generation is None:  # still queued or running: nothing to restart
+                return Submitted(item=item)
+            if not credits.reserve(item.account_id, item.pk, generation):
+                raise _NoCredits
+    except _NoCredits:
+        return Submitted(item=item, error="no_credits")
+    item.refresh_from_db()
+    transaction.on_commit(lambda: enqueue(item.pk, generation))
+    return Submitted(item=item, started=True)

@@ -1,0 +1,258 @@
+"""Every reducer setting, declared once.
+
+Each setting is read from the environment variable of the same name. This list feeds
+``reducer/settings.py``, the README configuration table (``python manage.py settings_table``
+prints it; a test keeps the two in step) and the system check that reports bad values.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+class SettingError(ValueError):
+    pass
+
+
+def _parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingError(f"expected true or false, got {raw!r}")
+
+
+def _parse_list(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+_PARSERS = {bool: _parse_bool, int: int, float: float, str: str, tuple: _parse_list}
+_TYPE_NAMES = {bool: "bool", int: "int", float: "float", str: "string", tuple: "list"}
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    type: type
+    group: str
+    help: str
+    minimum: float | None = None
+
+    def read(self, environ: Mapping[str, str]) -> Any:
+        raw = environ.get(self.name)
+        if raw is None:
+            return self.default
+        try:
+            value = _PARSERS[self.type](raw)
+        except (ValueError, SettingError) as exc:
+            raise SettingError(f"{self.name}: {exc}") from None
+        if self.minimum is not None and value < self.minimum:
+            raise SettingError(f"{self.name}: must be at least {self.minimum}, got {value}")
+        return value
+
+    @property
+    def type_name(self) -> str:
+        return _TYPE_NAMES[self.type]
+
+    @property
+    def default_text(self) -> str:
+        if self.type is bool:
+            return "true" if self.default else "false"
+        if self.type is tuple:
+            return ",".join(self.default) or "(empty)"
+        return str(self.default) if self.default != "" else "(empty)"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    # --- Service: how the processes run -------------------------------------------------
+    Setting("REDUCER_HOST", "127.0.0.1", str, "Service", "Address the web server binds."),
+    Setting("REDUCER_PORT", 8000, int, "Service", "Port the web server listens on.", minimum=1),
+    Setting("REDUCER_WEB_WORKERS", 2, int, "Service", "uvicorn worker processes.", minimum=1),
+    Setting("REDUCER_QUEUE_WORKERS", 2, int, "Service", "Worker processes per django-q2 cluster.", minimum=1),
+    Setting(
+        "REDUCER_PUBLIC_URL",
+        "",
+        str,
+        "Service",
+        "Base URL clients reach this service at, used in result links. Empty: http://REDUCER_HOST:REDUCER_PORT.",
+    ),
+    Setting(
+        "REDUCER_SECRET_KEY",
+        "",
+        str,
+        "Service",
+        "Django secret key. Empty: generated once into REDUCER_DATA_DIR/secret_key "
+        "(set it when running several machines).",
+    ),
+    Setting(
+        "REDUCER_ALLOWED_HOSTS", ("*",), tuple, "Service", "Host names the web server answers to (comma-separated)."
+    ),
+    Setting("REDUCER_DEBUG", False, bool, "Service", "Django debug mode. Never in production."),
+    Setting("REDUCER_LOG_LEVEL", "INFO", str, "Service", "Log level of the web server and the cluster."),
+    # --- Storage: where state lives ------------------------------------------------------
+    Setting(
+        "REDUCER_DATA_DIR",
+        "var",
+        str,
+        "Storage",
+        "Folder for the SQLite database, results, the generated secret key and static files (relative to the project).",
+    ),
+    Setting(
+        "REDUCER_DATABASE_URL",
+        "",
+        str,
+        "Storage",
+        "Database URL, e.g. postgresql://user:pass@host:5432/reducer. Empty: SQLite in REDUCER_DATA_DIR.",
+    ),
+    Setting(
+        "REDUCER_REDIS_URL",
+        "",
+        str,
+        "Storage",
+        "Redis URL for the django-q2 broker, e.g. redis://127.0.0.1:6379/0. Empty: the database (ORM) broker.",
+    ),
+    Setting(
+        "REDUCER_SQLITE_BUSY_TIMEOUT",
+        20,
+        int,
+        "Storage",
+        "Seconds a SQLite writer waits for the lock before giving up.",
+        minimum=1,
+    ),
+    # --- Jobs: delivery and retention ----------------------------------------------------
+    Setting(
+        "REDUCER_QUEUE_NAME",
+        "reducer",
+        str,
+        "Jobs",
+        "django-q2 cluster and queue name; clusters sharing it share work.",
+    ),
+    Setting(
+        "REDUCER_QUEUE_POLL", 0.2, float, "Jobs", "Seconds the ORM broker sleeps after an empty poll.", minimum=0.01
+    ),
+    Setting(
+        "REDUCER_TASK_TIMEOUT",
+        300,
+        int,
+        "Jobs",
+        "Seconds one item may run before its worker is stopped; its lease lasts 5 s longer.",
+        minimum=1,
+    ),
+    Setting(
+        "REDUCER_MAX_ATTEMPTS",
+        3,
+        int,
+        "Jobs",
+        "Starts an item gets before it fails as a poison input (counts workers that died).",
+        minimum=1,
+    ),
+    Setting(
+        "REDUCER_REQUEUE_AFTER",
+        60,
+        int,
+        "Jobs",
+        "Seconds a queued item may wait unstarted before the sweeper enqueues it again.",
+        minimum=1,
+    ),
+    Setting("REDUCER_SWEEP_MINUTES", 1, int, "Jobs", "How often the sweeper looks for lost or stuck items.", minimum=1),
+    Setting(
+        "REDUCER_RESULT_RETENTION",
+        86400,
+        int,
+        "Jobs",
+        "Seconds results (and uploaded sources) are kept after an item finishes.",
+        minimum=60,
+    ),
+    Setting(
+        "REDUCER_CLEANUP_MINUTES", 10, int, "Jobs", "How often results past their retention are deleted.", minimum=1
+    ),
+    # --- Accounts ------------------------------------------------------------------------
+    Setting(
+        "REDUCER_DEFAULT_MONTHLY_QUOTA",
+        100,
+        int,
+        "Accounts",
+        "Monthly credits of a new account (one credit per optimized image).",
+        minimum=0,
+    ),
+    Setting(
+        "REDUCER_DEMO_ACCOUNT",
+        True,
+        bool,
+        "Accounts",
+        "The start command creates a demo account and prints its key when there is no account yet.",
+    ),
+    # --- Fetching: the only door for bytes from the network ---------------------------------
+    Setting(
+        "REDUCER_FETCH_ALLOW_CIDRS",
+        (),
+        tuple,
+        "Fetching",
+        "Address ranges fetched even though they are not public, e.g. 192.168.1.0/24 for a LAN or "
+        "127.0.0.0/8,::1/128 for local development. Empty: only public addresses.",
+    ),
+    Setting(
+        "REDUCER_FETCH_DEADLINE",
+        20.0,
+        float,
+        "Fetching",
+        "Seconds one download may take in total (DNS, connect, redirects and body).",
+        minimum=1,
+    ),
+    Setting("REDUCER_FETCH_MAX_REDIRECTS", 3, int, "Fetching", "Redirects followed, each checked again.", minimum=0),
+    # --- Engine: image limits and quality floors -----------------------------------------
+    Setting("REDUCER_LOSSY_FLOOR", 70.0, float, "Engine", "SSIMULACRA2 score every lossy variant reaches."),
+    Setting("REDUCER_GLOSSY_FLOOR", 85.0, float, "Engine", "SSIMULACRA2 score every glossy variant reaches."),
+    Setting(
+        "REDUCER_MAX_PIXELS",
+        50_000_000,
+        int,
+        "Engine",
+        "Largest image accepted, in pixels summed over frames; checked before decoding.",
+        minimum=1,
+    ),
+    Setting("REDUCER_MAX_FRAMES", 500, int, "Engine", "Most frames an animated image may have.", minimum=1),
+    Setting(
+        "REDUCER_MAX_BYTES",
+        50 * 1024 * 1024,
+        int,
+        "Engine",
+        "Largest source file accepted, in bytes (uploads and downloads).",
+        minimum=1,
+    ),
+)
+
+
+def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Read every setting; raise SettingError naming each bad one."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for setting in SETTINGS:
+        try:
+            values[setting.name] = setting.read(environ)
+        except SettingError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise SettingError("; ".join(problems))
+    return values
+
+
+def markdown_table() -> str:
+    """The README configuration table, grouped as declared."""
+    lines: list[str] = []
+    group = None
+    for setting in SETTINGS:
+        if setting.group != group:
+            group = setting.group
+            if lines:
+                lines.append("")
+            lines += [f"**{group}**", "", "| env var | type | default | what it does |", "|---|---|---|---|"]
+        help_text = setting.help.replace("|", "\\|")
+        lines.append(f"| `{setting.name}` | {setting.type_name} | `{setting.default_text}` | {help_text} |")
+    return "\n".join(lines)

@@ -1,0 +1,95 @@
+"""Run the whole service on this machine: the ASGI web server and the django-q2 cluster."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from accounts.models import Account
+from accounts.onboarding import open_account
+
+STOP_GRACE_SECONDS = 15
+
+
+class Command(BaseCommand):
+    help = "Migrate, then run the web server and the task cluster together until Ctrl-C or SIGTERM."
+
+    def handle(self, *args, **options) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        self._ensure_demo_account()
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        children = {"web": self._start_web(), "cluster": self._start_cluster()}
+        self.stdout.write(f"reducer is serving on {settings.PUBLIC_URL} (Ctrl-C stops it)", self.style.SUCCESS)
+        exit_code = 0
+        while not stop.wait(0.5):
+            ended = [name for name, process in children.items() if process.poll() is not None]
+            if ended:
+                self.stderr.write(f"the {ended[0]} process stopped unexpectedly; stopping the rest")
+                exit_code = 1
+                break
+        self._stop(children)
+        sys.exit(exit_code)
+
+    def _ensure_demo_account(self) -> None:
+        if not settings.REDUCER_DEMO_ACCOUNT or Account.objects.exists():
+            return
+        _, plain_key = open_account("demo")
+        self.stdout.write(
+            "Created the demo account. Its API key (shown only now; `python manage.py createaccount` makes more):\n"
+            f"    {plain_key}",
+            self.style.WARNING,
+        )
+
+    def _spawn(self, command: list[str]) -> subprocess.Popen:
+        # A session of its own: Ctrl-C reaches only this process, which then stops the children
+        # in order (TERM to each main process; TERM to a whole cluster group can hang it).
+        return subprocess.Popen(command, cwd=settings.BASE_DIR, env=os.environ.copy(), start_new_session=True)
+
+    def _start_web(self) -> subprocess.Popen:
+        return self._spawn(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "reducer.asgi:application",
+                "--host",
+                settings.REDUCER_HOST,
+                "--port",
+                str(settings.REDUCER_PORT),
+                "--workers",
+                str(settings.REDUCER_WEB_WORKERS),
+                "--log-level",
+                settings.REDUCER_LOG_LEVEL.lower(),
+                "--timeout-graceful-shutdown",
+                "5",
+            ]
+        )
+
+    def _start_cluster(self) -> subprocess.Popen:
+        return self._spawn([sys.executable, str(settings.BASE_DIR / "manage.py"), "qcluster"])
+
+    def _stop(self, children: dict[str, subprocess.Popen]) -> None:
+        for process in children.values():
+            if process.poll() is None:
+                process.terminate()
+        for name, process in children.items():
+            try:
+                process.wait(timeout=STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.stderr.write(f"the {name} process did not stop in {STOP_GRACE_SECONDS} s; killing it")
+            # Whatever the main process left behind (workers, sentinel) goes with its group.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        self.stdout.write("reducer stopped")

@@ -1,0 +1,160 @@
+"""Django settings, built from the declared REDUCER_* settings (see reducer/conf.py)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from reducer import conf
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+_v = conf.load()
+globals().update(_v)  # every REDUCER_* value is readable as django.conf.settings.REDUCER_*
+
+DATA_DIR = (BASE_DIR / _v["REDUCER_DATA_DIR"]).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    if _v["REDUCER_SECRET_KEY"]:
+        return _v["REDUCER_SECRET_KEY"]
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        # Written aside, then linked into place: when web and cluster start together exactly one
+        # key wins and nobody reads a half-written file.
+        draft = DATA_DIR / f".secret_key.{os.getpid()}"
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
+        try:
+            os.link(draft, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = _v["REDUCER_DEBUG"]
+ALLOWED_HOSTS = list(_v["REDUCER_ALLOWED_HOSTS"])
+PUBLIC_URL = (_v["REDUCER_PUBLIC_URL"] or f"http://{_v['REDUCER_HOST']}:{_v['REDUCER_PORT']}").rstrip("/")
+
+# --- Applications ---------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_q",
+    "reducer",
+    "accounts",
+    "optimizer",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "reducer.urls"
+ASGI_APPLICATION = "reducer.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+# Persistent connections for web and cluster alike: the ORM broker closes "old" connections on
+# every poll, and with CONN_MAX_AGE=0 each close of a WAL database checkpoints and fsyncs.
+DATABASES = {
+    "default": dj_database_url.parse(
+        _v["REDUCER_DATABASE_URL"] or f"sqlite:///{DATA_DIR / 'reducer.sqlite3'}", conn_max_age=None
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN so a
+    # read->write upgrade can never fail with "database is locked" mid-transaction.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": _v["REDUCER_SQLITE_BUSY_TIMEOUT"],
+    }
+    # Tests share the database with a real cluster process, so it must be a file.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Task cluster ---------------------------------------------------------------------------
+Q_CLUSTER = {
+    "name": _v["REDUCER_QUEUE_NAME"],
+    "workers": _v["REDUCER_QUEUE_WORKERS"],
+    "timeout": _v["REDUCER_TASK_TIMEOUT"],
+    # Redelivery must come after the item's lease (timeout + 5 s) has run out, or the claim fails.
+    "retry": _v["REDUCER_TASK_TIMEOUT"] + 10,
+    # Our own attempt counter decides when to give up (a killed worker never reaches django-q2's).
+    "max_attempts": 0,
+    "ack_failures": True,
+    "save_limit": 250,
+    "poll": _v["REDUCER_QUEUE_POLL"],
+    "catch_up": False,
+    "label": "Task queue",
+}
+if _v["REDUCER_REDIS_URL"]:
+    Q_CLUSTER["redis"] = _v["REDUCER_REDIS_URL"]
+else:
+    Q_CLUSTER["orm"] = "default"
+
+# --- Files ----------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+MEDIA_ROOT = DATA_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "optimizer.storage.AtomicFileSystemStorage", "OPTIONS": {"location": MEDIA_ROOT}},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# --- API ------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+}
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": _v["REDUCER_LOG_LEVEL"]},
+}

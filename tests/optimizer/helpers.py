@@ -1,0 +1,29 @@
+"""Small builders shared by the job-model tests."""
+
+from django.db.models import Sum
+
+from accounts.models import CreditEntry
+from optimizer import services
+from optimizer.engine import Format, Mode, Spec, Target
+from optimizer.models import Item
+
+LOSSY_JPEG = Spec(targets=(Target(Mode.LOSSY),))
+DEFAULT_SET = Spec(
+    targets=(
+        Target(Mode.LOSSY),
+        Target(Mode.LOSSLESS),
+        Target(Mode.LOSSY, Format.WEBP),
+        Target(Mode.LOSSY, Format.AVIF),
+    )
+)
+
+
+def submit_upload(account, data: bytes, spec: Spec = LOSSY_JPEG, **options) -> services.Submitted:
+    request = services.WorkRequest(source=services.UploadSource(data), spec=spec)
+    (outcome,) = services.submit(account, "internal", [request], **options)
+    return outcome
+
+
+def charges(item: Item) -> int:
+    """Credits actually charged for an item (settled), across its generations."""
+    return CreditEntry.objects.filter(item=item, kind="settle").aggregate(total=Sum("amount"))["total"] or 0

@@ -1,0 +1,19 @@
+"""Loaded before Django reads its settings (pytest -p): the environment every test run shares.
+
+Short timings so lost-work recovery happens in seconds, a data folder of its own, and a queue
+name unique to this run so runs sharing one Redis never take each other's tasks.
+"""
+
+import os
+
+TEST_ENVIRONMENT = {
+    "REDUCER_DATA_DIR": "var/test",
+    "REDUCER_TASK_TIMEOUT": "15",  # lease 20 s, broker redelivery after 25 s
+    "REDUCER_QUEUE_POLL": "0.05",
+    "REDUCER_REQUEUE_AFTER": "5",
+    "REDUCER_QUEUE_NAME": f"reducer-test-{os.getpid()}",
+    "REDUCER_DEMO_ACCOUNT": "false",
+}
+
+for name, value in TEST_ENVIRONMENT.items():
+    os.environ.setdefault(name, value)
