@@ -10,6 +10,8 @@ import typing
 from enum import Enum
 from typing import Any
 
+from django.conf import settings
+
 from optimizer.engine import Spec
 
 
@@ -41,6 +43,13 @@ def _from_json(kind: Any, value: Any) -> Any:
         known = {field.name for field in dataclasses.fields(kind)}
         return kind(**{name: _from_json(hints[name], part) for name, part in value.items() if name in known})
     return value
+
+
+def with_service_defaults(spec: Spec) -> Spec:
+    """The spec with the service's configured quality floors (part of an item's identity)."""
+    return dataclasses.replace(
+        spec, lossy_floor=settings.REDUCER_LOSSY_FLOOR, glossy_floor=settings.REDUCER_GLOSSY_FLOOR
+    )
 
 
 def spec_from_json(data: dict) -> Spec:

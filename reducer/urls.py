@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.urls import path
 
+from optimizer import downloads
 from reducer import health
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
+    path("results/<path:name>", downloads.serve_result, name="result"),
 ]
