@@ -15,9 +15,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 from ssimulacra2.ssimulacra2 import (
     Msssim,
     MsssimScale,
@@ -27,9 +27,11 @@ from ssimulacra2.ssimulacra2 import (
     kOpsinAbsorbanceMatrix,
 )
 
+cv2.setNumThreads(1)  # one job, one core: CPU accounting stays honest and workers do not oversubscribe
+
 TILE = 512
 _BACKGROUNDS = (0.1, 0.9)
-SAMPLE_MARGIN = 1.5
+SAMPLE_MARGIN = 1.0
 _MATRIX = kOpsinAbsorbanceMatrix.reshape(3, 3).astype(np.float32)
 _BIAS = kOpsinAbsorbanceBias.astype(np.float32)
 _CBRT_BIAS = np.cbrt(_BIAS)
@@ -54,31 +56,40 @@ def _xyb(linear: np.ndarray) -> np.ndarray:
     return np.stack([x * 14.0 + 0.42, y + 0.01, (mixed[2] - y) + 0.55]).astype(np.float32)
 
 
-def _blur(planes: np.ndarray, sigma: float = 1.5) -> np.ndarray:
+_RADIUS = round(3.2795 * 1.5 + 0.2546)
+_KERNEL = cv2.getGaussianKernel(2 * _RADIUS + 1, 1.5).astype(np.float32)  # the package's scipy kernel
+
+
+def _blur(planes: np.ndarray) -> np.ndarray:
     # Zero padding vertically, reflection horizontally: what the package does to match the C++ code.
-    radius = round(3.2795 * sigma + 0.2546)
-    padded = np.pad(planes, ((0, 0), (radius, radius), (0, 0)))
-    out = ndimage.gaussian_filter(padded, sigma=sigma, truncate=3.33, mode="reflect", axes=(1, 2))
-    return out[:, radius:-radius]
+    # OpenCV's separable filter gives the same numbers as scipy's gaussian_filter, about 5x faster.
+    padded = np.pad(planes, ((0, 0), (_RADIUS, _RADIUS), (0, 0)))
+    out = [cv2.sepFilter2D(p, -1, _KERNEL, _KERNEL, borderType=cv2.BORDER_REFLECT) for p in padded]
+    return np.stack(out)[:, _RADIUS:-_RADIUS]
 
 
 def _downsample(img: np.ndarray) -> np.ndarray:
-    """2x2 box average; edge blocks average the pixels they have."""
-    c, h, w = img.shape
-    ph, pw = h + h % 2, w + w % 2
-    padded = np.zeros((c, ph, pw), np.float32)
-    padded[:, :h, :w] = img
-    counts = np.zeros((1, ph, pw), np.float32)
-    counts[:, :h, :w] = 1
-    sums = padded.reshape(c, ph // 2, 2, pw // 2, 2).sum(axis=(2, 4))
-    return sums / counts.reshape(1, ph // 2, 2, pw // 2, 2).sum(axis=(2, 4))
+    """2x2 box average; an odd last row or column averages the pixels it has."""
+    h, w = img.shape[1:]
+    h2, w2 = h // 2, w // 2
+    # OpenCV's area resize is exactly the 2x2 mean on the even part.
+    even = np.stack([cv2.resize(p, (w2, h2), interpolation=cv2.INTER_AREA) for p in img[:, : 2 * h2, : 2 * w2]])
+    if w % 2:
+        column = (img[:, 0 : 2 * h2 : 2, -1] + img[:, 1 : 2 * h2 : 2, -1]) / 2
+        even = np.concatenate([even, column[:, :, None]], axis=2)
+    if h % 2:
+        row = (img[:, -1, 0 : 2 * w2 : 2] + img[:, -1, 1 : 2 * w2 : 2]) / 2
+        if w % 2:
+            row = np.concatenate([row, img[:, -1:, -1]], axis=1)
+        even = np.concatenate([even, row[:, None, :]], axis=1)
+    return even
 
 
 def _moments(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-plane mean and mean 4th power of a (3, H, W) error map (pooled over tiles before the 4th root)."""
     flat = d.reshape(3, -1)
     sq = flat * flat
-    return flat.mean(axis=1, dtype=np.float64), np.mean(sq * sq, axis=1, dtype=np.float64)
+    return flat.mean(axis=1), (sq * sq).mean(axis=1)
 
 
 def _scale_moments(ref: _Scale, xyb: np.ndarray) -> np.ndarray:

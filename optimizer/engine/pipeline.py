@@ -40,15 +40,20 @@ def _validate(spec: Spec) -> None:
         raise InvalidSpec("avif_speed must be between 0 and 10")
 
 
-def default_format(source: Source) -> Format:
-    """The source's own format; BMP and TIFF become JPEG when photo-like and opaque, PNG otherwise."""
-    if source.format is not None:
-        return source.format
+def is_photo(source: Source) -> bool:
+    """Opaque, still, and with more than 4096 colours in a 256-pixel thumbnail: a photograph, not a graphic."""
     if source.has_alpha or source.animated:
-        return Format.PNG
+        return False
     thumb = source.image.convert("RGB")
     thumb.thumbnail((256, 256))
-    return Format.JPEG if thumb.getcolors(4096) is None else Format.PNG
+    return thumb.getcolors(4096) is None
+
+
+def default_format(source: Source) -> Format:
+    """The source's own format; BMP and TIFF become JPEG when photo-like, PNG otherwise (as ShortPixel does)."""
+    if source.format is not None:
+        return source.format
+    return Format.JPEG if is_photo(source) else Format.PNG
 
 
 def _closest(ladder: tuple[Setting, ...], quality: int) -> int:

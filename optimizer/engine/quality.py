@@ -11,6 +11,8 @@ both visit.
 from __future__ import annotations
 
 import io
+import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,6 +23,16 @@ from .errors import TargetUnreachable
 from .metric import SAMPLE_MARGIN, Reference
 
 MAX_VERIFY_STEPS = 3
+DEFAULT_SLOPE = 2.5  # score points per ladder step, typical at 70..85, until two probes measure it
+SKIP_MARGIN = 1.0  # skip probing the step below when it is predicted to miss by more than this
+DESCEND_MARGIN = 2.0  # a verified full encode this far above the floor tries the step below
+
+
+def _slope(scores: dict[int, float]) -> float:
+    """Score gained per ladder step, from the probes so far (neighbouring pairs), clamped to sane values."""
+    points = sorted(scores.items())
+    slopes = [(b[1] - a[1]) / (b[0] - a[0]) for a, b in itertools.pairwise(points)]
+    return min(max(sum(slopes) / len(slopes), 0.3), 15.0) if slopes else DEFAULT_SLOPE
 
 
 def decode_first(data: bytes) -> Image.Image:
@@ -69,27 +81,55 @@ class Search:
         return self._probes[setting]
 
     def _verified(self, ladder: tuple[Setting, ...], index: int, floor: float) -> Choice | None:
-        """Encode in full from ``index`` upwards until the encode meets the floor."""
+        """Encode in full from ``index`` upwards until the encode meets the floor.
+
+        A full encode that beats its probe by a wide margin (AVIF at its final speed after probes at
+        a faster one) is followed down the ladder while it still meets the floor.
+        """
         for i in range(index, min(len(ladder), index + MAX_VERIFY_STEPS)):
-            setting = ladder[i]
-            data = self.full(setting)
-            exact = setting.for_probe() == setting and not self.picture.animated
-            score = self.probe(setting)[1] if exact else self._scored(data)
-            if score >= floor:
-                return Choice(setting, data, score)
+            choice = self._full_choice(ladder[i])
+            if choice.score >= floor:
+                while i > 0 and choice.score - floor > DESCEND_MARGIN and self._probed_apart(ladder[i]):
+                    lower = self._full_choice(ladder[i - 1])
+                    if lower.score < floor:
+                        break
+                    choice, i = lower, i - 1
+                return choice
         return None
 
+    def _probed_apart(self, setting: Setting) -> bool:
+        return setting.for_probe() != setting or self.picture.animated
+
+    def _full_choice(self, setting: Setting) -> Choice:
+        data = self.full(setting)
+        score = self._scored(data) if self._probed_apart(setting) else self.probe(setting)[1]
+        return Choice(setting, data, score)
+
     def lowest_passing(self, ladder: tuple[Setting, ...], floor: float, start: int) -> int | None:
-        """Bisection for the first ladder index whose probe meets ``floor``, first probing at ``start``."""
-        lo, hi, found = 0, len(ladder) - 1, None
-        mid = min(max(start, lo), hi)
-        while lo <= hi:
-            if self.probe(ladder[mid])[1] >= floor:
-                found, hi = mid, mid - 1
+        """The first ladder index whose probe meets ``floor``: a bracketing search from ``start`` that
+        interpolates the score curve (monotonic in the setting), usually in three probes."""
+        fail, ok = -1, len(ladder)  # highest index known to fail, lowest known to pass
+        scores: dict[int, float] = {}
+        i = min(max(start, 0), len(ladder) - 1)
+        while ok - fail > 1:
+            scores[i] = self.probe(ladder[i])[1]
+            if scores[i] >= floor:
+                ok = i
             else:
-                lo = mid + 1
-            mid = (lo + hi) // 2
-        return found
+                fail = i
+            if ok - fail <= 1:
+                break
+            slope = _slope(scores)
+            if fail >= 0 and ok < len(ladder):
+                guess = fail + math.ceil((floor - scores[fail]) / max(slope, 1e-6))
+                if guess >= ok and ok - 1 > fail and scores[ok] - slope < floor - SKIP_MARGIN:
+                    break  # the step below is predicted to miss clearly: do not spend a probe on it
+                i = min(max(guess, fail + 1), ok - 1)
+            elif ok == len(ladder):
+                i = min(len(ladder) - 1, fail + max(1, math.ceil((floor - scores[fail]) / slope)))
+            else:
+                i = max(0, ok - max(1, math.floor((scores[ok] - floor) / slope)))
+        return ok if ok < len(ladder) else None
 
     def meet_floor(self, ladders: tuple[tuple[Setting, ...], ...], floor: float,
                    start: Callable[[tuple[Setting, ...]], int]) -> Choice | None:

@@ -1,0 +1,192 @@
+"""Benchmark: ``python -m optimizer.engine.bench DIR`` runs every mode and format over a folder.
+
+Per image class (photo from JPEG, photo from PNG, graphic, alpha) it prints median/min savings,
+median/min SSIMULACRA2 (re-scored on the whole image, not the engine's sample), floor misses,
+the pixel-identity check for lossless variants, and CPU-seconds per megapixel; then the same for a
+naive Pillow-defaults baseline, and the CPU time of the default ShortPixel set (lossy in the
+original format + lossless + WebP + AVIF) per image. A variant that is not smaller than its source
+counts as 0 % savings: the service serves the original.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyvips
+from PIL import Image
+
+from . import EngineError, Format, Mode, Spec, Target, optimize
+from .codecs import flatten
+from .decode import Source, decode
+from .metric import Reference
+from .pipeline import is_photo
+
+EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".tif", ".tiff"}
+KINDS = (
+    ("lossy", Mode.LOSSY, None),
+    ("glossy", Mode.GLOSSY, None),
+    ("lossless", Mode.LOSSLESS, None),
+    ("webp lossy", Mode.LOSSY, Format.WEBP),
+    ("webp glossy", Mode.GLOSSY, Format.WEBP),
+    ("webp lossless", Mode.LOSSLESS, Format.WEBP),
+    ("avif lossy", Mode.LOSSY, Format.AVIF),
+    ("avif glossy", Mode.GLOSSY, Format.AVIF),
+)
+DEFAULT_SET = (Target(Mode.LOSSY), Target(Mode.LOSSLESS), Target(Mode.LOSSY, Format.WEBP),
+               Target(Mode.LOSSY, Format.AVIF))
+FLOORS = {Mode.LOSSY: 70.0, Mode.GLOSSY: 85.0}
+
+
+@dataclass
+class Row:
+    savings: float
+    score: float | None
+    miss: bool
+    identical: bool | None
+    cpu_per_mp: float
+
+
+def classify(source: Source) -> str:
+    if source.has_alpha:
+        return "alpha"
+    if source.pil_format == "JPEG":
+        return "photo from JPEG"
+    return "photo from PNG" if is_photo(source) else "graphic"
+
+
+def _full_depth(data: bytes) -> np.ndarray:
+    """Decoded samples at full bit depth (Pillow narrows 16-bit RGB), for the identity check."""
+    return pyvips.Image.new_from_buffer(data, "").numpy()
+
+
+def identical(source: Source, data: bytes) -> bool:
+    out = decode(data)
+    if len(out.frames) != len(source.frames):
+        return False
+    same = all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(out.frames, source.frames, strict=True))
+    if same and source.high_bit_depth and data[:4] == b"\x89PNG":
+        return np.array_equal(_full_depth(data), _full_depth(source.data))
+    return same
+
+
+def rescore(source: Source, data: bytes, references: dict[bool, Reference]) -> float:
+    im = Image.open(io.BytesIO(data))
+    im.load()
+    flat = im.mode not in ("RGBA", "LA", "PA", "P") and source.has_alpha
+    if flat not in references:
+        image = flatten(source.image) if flat else source.image
+        references[flat] = Reference(image, max_pixels=10**12)
+    return references[flat].score(im)
+
+
+def _baseline(source: Source) -> dict[str, tuple[bytes, Mode]]:
+    """Pillow defaults a naive service would use."""
+    im = source.image
+    out = {}
+
+    def save(fmt: str, image: Image.Image, **kw: object) -> bytes:
+        buf = io.BytesIO()
+        image.save(buf, fmt, **kw)
+        return buf.getvalue()
+
+    if source.pil_format == "JPEG":
+        out["lossy"] = (save("JPEG", im, quality=75, optimize=True), Mode.LOSSY)
+    else:
+        out["lossless"] = (save("PNG", im, optimize=True), Mode.LOSSLESS)
+    out["webp lossy"] = (save("WEBP", im.convert("RGBA" if source.has_alpha else "RGB"), quality=80), Mode.LOSSY)
+    out["avif lossy"] = (save("AVIF", im.convert("RGBA" if source.has_alpha else "RGB"), max_threads=1), Mode.LOSSY)
+    return out
+
+
+def _row(source: Source, data: bytes | None, mode: Mode, cpu: float, refs: dict[bool, Reference]) -> Row:
+    mp = source.image.width * source.image.height / 1e6
+    size = len(source.data)
+    if data is None:
+        return Row(0.0, None, False, None, cpu / mp)
+    savings = max(0.0, 100.0 * (1 - len(data) / size))
+    if mode is Mode.LOSSLESS:
+        return Row(savings, None, False, identical(source, data), cpu / mp)
+    score = rescore(source, data, refs)
+    return Row(savings, score, score < FLOORS[mode] - 0.05, None, cpu / mp)
+
+
+def run(folder: Path, out=sys.stdout) -> None:
+    engine: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    baseline: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    default_set: list[tuple[str, float, float]] = []
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in EXTENSIONS)
+    for path in files:
+        data = path.read_bytes()
+        try:
+            source = decode(data)
+        except EngineError as exc:
+            print(f"skip {path.name}: {exc.code}", file=out)
+            continue
+        cls = classify(source)
+        mp = source.image.width * source.image.height / 1e6
+        refs: dict[bool, Reference] = {}
+        for name, mode, fmt in KINDS:
+            start = time.process_time()
+            variant = optimize(data, Spec(targets=(Target(mode, fmt),))).variants[0]
+            cpu = time.process_time() - start
+            served = variant.data if variant.smaller else None
+            row = _row(source, served, mode, cpu, refs)
+            if variant.data is not None and not variant.smaller:
+                row.identical = None if mode is not Mode.LOSSLESS else identical(source, variant.data)
+            engine[(cls, name)].append(row)
+        for name, (encoded, mode) in _baseline(source).items():
+            baseline[(cls, name)].append(_row(source, encoded if len(encoded) < len(data) else None, mode, 0.0, refs))
+        start = time.process_time()
+        optimize(data, Spec(targets=DEFAULT_SET))
+        cpu = time.process_time() - start
+        default_set.append((path.name, mp, cpu))
+        print(f"{path.name}: {cls}, {mp:.2f} MP, default set {cpu:.2f} CPU-s", file=out, flush=True)
+    _table("reducer engine", engine, out)
+    _table("baseline: Pillow defaults (JPEG q75 optimize, PNG optimize, WebP q80, AVIF default)", baseline, out)
+    _cpu_table(default_set, out)
+
+
+def _fmt(values: list[float], fn) -> str:
+    return f"{fn(values):.1f}" if values else "-"
+
+
+def _table(title: str, rows: dict[tuple[str, str], list[Row]], out) -> None:
+    print(f"\n### {title}\n", file=out)
+    print("| class | variant | n | savings median % | min % | SSIMULACRA2 median | min | floor misses "
+          "| lossless not identical | CPU s/MP median |", file=out)
+    print("|---|---|---|---|---|---|---|---|---|---|", file=out)
+    for (cls, name), items in sorted(rows.items()):
+        savings = [r.savings for r in items]
+        scores = [r.score for r in items if r.score is not None]
+        checks = [r.identical for r in items if r.identical is not None]
+        cpu = [r.cpu_per_mp for r in items if r.cpu_per_mp]
+        print(f"| {cls} | {name} | {len(items)} | {_fmt(savings, statistics.median)} | {_fmt(savings, min)} "
+              f"| {_fmt(scores, statistics.median)} | {_fmt(scores, min)} | {sum(r.miss for r in items)} "
+              f"| {sum(not c for c in checks) if checks else '-'} | {_fmt(cpu, statistics.median)} |", file=out)
+
+
+def _cpu_table(default_set: list[tuple[str, float, float]], out) -> None:
+    print("\n### default ShortPixel set (lossy original format + lossless + WebP + AVIF), CPU-seconds\n", file=out)
+    per_mp = [cpu / mp for _, mp, cpu in default_set]
+    print(f"median {statistics.median(per_mp):.2f} CPU-s/MP, max {max(per_mp):.2f}; "
+          f"2 MP-equivalent median {2 * statistics.median(per_mp):.2f} s", file=out)
+    for name, mp, cpu in default_set:
+        print(f"- {name}: {mp:.2f} MP, {cpu:.2f} s ({cpu / mp:.2f} s/MP)", file=out)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m optimizer.engine.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path)
+    run(parser.parse_args(argv).folder)
+
+
+if __name__ == "__main__":
+    main()
