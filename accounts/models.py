@@ -25,6 +25,10 @@ def _default_monthly_quota() -> int:
     return settings.REDUCER_DEFAULT_MONTHLY_QUOTA
 
 
+def _default_rate_limit() -> int:
+    return settings.REDUCER_RATE_LIMIT_PER_MINUTE
+
+
 class Account(models.Model):
     name = models.CharField(max_length=200, unique=True)
     email = models.EmailField(blank=True)
@@ -52,6 +56,9 @@ class Plan(models.Model):
     onetime_used = models.PositiveIntegerField(default=0, editable=False)
     # Credits held by items that are queued or running; settled on success, released on failure.
     reserved = models.PositiveIntegerField(default=0, editable=False)
+    rate_limit_per_minute = models.PositiveIntegerField(
+        default=_default_rate_limit, help_text="API requests per minute allowed to each key of the account."
+    )
 
     def __str__(self) -> str:
         return f"{self.name} plan of {self.account}"
@@ -133,3 +140,14 @@ class CreditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} ({self.account})"
+
+
+class RateWindow(models.Model):
+    """Requests counted for one key in one minute; only accounts.throttling touches it."""
+
+    key = models.CharField(max_length=64)
+    window = models.BigIntegerField(help_text="Minutes since the epoch.")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window"], name="one_rate_window_per_key_minute")]

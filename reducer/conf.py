@@ -225,6 +225,39 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest source file accepted, in bytes (uploads and downloads).",
         minimum=1,
     ),
+    # --- Native API: /api/v1 ---------------------------------------------------------------
+    Setting(
+        "REDUCER_SYNC_MAX_BYTES",
+        2 * 1024 * 1024,
+        int,
+        "Native API",
+        "Inputs smaller than this many bytes are answered with the compressed file at once; larger ones get a job.",
+        minimum=0,
+    ),
+    Setting(
+        "REDUCER_SYNC_WAIT",
+        30.0,
+        float,
+        "Native API",
+        "Seconds a synchronous request waits for its result before answering 202 with a job to poll instead.",
+        minimum=0,
+    ),
+    Setting(
+        "REDUCER_DOWNLOAD_TTL",
+        3600,
+        int,
+        "Native API",
+        "Seconds a signed download link stays valid.",
+        minimum=1,
+    ),
+    Setting(
+        "REDUCER_RATE_LIMIT_PER_MINUTE",
+        60,
+        int,
+        "Native API",
+        "Requests per minute per API key on a new plan (each plan can set its own).",
+        minimum=1,
+    ),
 )
 
 

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from optimizer import downloads
 from reducer import health
@@ -8,4 +8,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("results/<path:name>", downloads.serve_result, name="result"),
+    path("api/v1/", include("reducer.v1.urls")),
 ]

@@ -1,0 +1,194 @@
+"""The v1 wire vocabulary -> a source and an engine Spec. Wire names live here and nowhere inside.
+
+Aliases keep the habits of other compressors' clients: ``image`` for ``file``, ``file_url`` for
+``url``, ``format`` for ``output``, ``auto`` for ``original``, ``jpg`` for ``jpeg`` and
+``strip_metadata`` for ``metadata``. Naming a parameter twice (itself and its alias) is refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from optimizer.engine import Format, Metadata, Mode, Resize, ResizeMode, Spec, Target
+from optimizer.options import with_service_defaults
+from optimizer.services import UploadSource, UrlSource
+
+from .errors import ApiError
+
+OUTPUTS = {
+    "original": None,
+    "auto": None,
+    "jpeg": Format.JPEG,
+    "jpg": Format.JPEG,
+    "png": Format.PNG,
+    "webp": Format.WEBP,
+    "avif": Format.AVIF,
+}
+MODES = {mode.value: mode for mode in Mode}
+METADATA = {"none": Metadata.STRIP, "copyright": Metadata.COPYRIGHT, "all": Metadata.KEEP}
+UNITS = {"": 1, "b": 1, "kb": 1024, "mb": 1024 * 1024}
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([kKmM]?[bB]?)\s*")
+_TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+_DATA_URI = re.compile(r"data:[\w/+.-]*;base64,", re.I)
+
+
+@dataclass(frozen=True)
+class Compression:
+    """One parsed v1 compress request."""
+
+    source: UrlSource | UploadSource
+    spec: Spec
+    filename: str  # stem for Content-Disposition
+
+
+def _pick(data: Mapping, name: str, alias: str | None = None):
+    """The value of ``name`` or its alias (None when neither is given)."""
+    given = [key for key in (name, alias) if key and data.get(key) not in (None, "")]
+    if len(given) > 1:
+        raise ApiError("invalid_param", f"Give {name} or {alias}, not both.", alias)
+    return data.get(given[0]) if given else None
+
+
+def _choice(value, choices: Mapping, param: str):
+    key = str(value).strip().lower()
+    if key not in choices:
+        raise ApiError("invalid_param", f"{param} must be one of: {', '.join(choices)}.", param)
+    return choices[key]
+
+
+def _positive_int(value, param: str, upper: int | None = None) -> int:
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit() or int(text) < 1 or (upper and int(text) > upper):
+        bound = f"between 1 and {upper}" if upper else "a positive whole number"
+        raise ApiError("invalid_param", f"{param} must be {bound}.", param)
+    return int(text)
+
+
+def _bool(value, param: str) -> bool:
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ApiError("invalid_param", f"{param} must be true or false.", param)
+
+
+def parse_size(value) -> int | None:
+    """``auto`` -> None; ``20KB``, ``1.5MB``, ``20480`` -> bytes (KB = 1024 bytes)."""
+    text = str(value).strip()
+    if text.lower() == "auto":
+        return None
+    match = _SIZE.fullmatch(text)
+    if not match or (match.group(2).lower() == "" and "." in match.group(1)):
+        raise ApiError(
+            "invalid_param", "target_size must be auto, a byte count or a size such as 20KB or 1.5MB.", "target_size"
+        )
+    unit = match.group(2).lower()
+    size = int(float(match.group(1)) * UNITS[unit if unit in UNITS else unit + "b"])
+    if size < 1:
+        raise ApiError("invalid_param", "target_size must be at least one byte.", "target_size")
+    return size
+
+
+def _metadata(data: Mapping) -> Metadata:
+    wanted, strip = data.get("metadata"), data.get("strip_metadata")
+    if wanted not in (None, "") and strip not in (None, ""):
+        raise ApiError("invalid_param", "Give metadata or strip_metadata, not both.", "strip_metadata")
+    if strip not in (None, ""):
+        return Metadata.STRIP if _bool(strip, "strip_metadata") else Metadata.KEEP
+    return _choice(wanted, METADATA, "metadata") if wanted not in (None, "") else Metadata.STRIP
+
+
+def parse_spec(data: Mapping) -> Spec:
+    output = _pick(data, "output", "format")
+    mode = data.get("mode")
+    quality = data.get("quality")
+    target_size = data.get("target_size")
+    quality_value = None
+    if quality not in (None, "") and str(quality).strip().lower() != "smart":
+        quality_value = _positive_int(quality, "quality", upper=100)
+    size = parse_size(target_size) if target_size not in (None, "") else None
+    if quality_value is not None and size is not None:
+        raise ApiError("invalid_param", "Give a quality or a target_size, not both.", "target_size")
+    width, height = (
+        _positive_int(data[name], name) if data.get(name) not in (None, "") else None
+        for name in ("max_width", "max_height")
+    )
+    target = Target(
+        _choice(mode, MODES, "mode") if mode not in (None, "") else Mode.LOSSY,
+        _choice(output, OUTPUTS, "output") if output is not None else None,
+    )
+    spec = Spec(
+        targets=(target,),
+        resize=Resize(ResizeMode.FIT, width, height) if width or height else None,
+        metadata=_metadata(data),
+        quality=quality_value,
+        target_size=size,
+    )
+    return with_service_defaults(spec)
+
+
+def _too_large(size: int) -> ApiError:
+    return ApiError("file_too_large", f"The file has {size} bytes; the limit is {settings.REDUCER_MAX_BYTES}.", "file")
+
+
+def _upload(files: Mapping) -> tuple[UploadSource, str] | None:
+    upload = _pick(files, "file", "image")
+    if upload is None:
+        return None
+    if upload.size > settings.REDUCER_MAX_BYTES:
+        raise _too_large(upload.size)
+    return UploadSource(upload.read()), PurePosixPath(upload.name or "image").stem
+
+
+def _base64(value) -> tuple[UploadSource, str]:
+    text = _DATA_URI.sub("", str(value).strip(), count=1)
+    if len(text) * 3 // 4 > settings.REDUCER_MAX_BYTES + 2:
+        raise _too_large(len(text) * 3 // 4)
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ApiError("invalid_param", "file_base64 is not valid base64.", "file_base64") from None
+    if not data:
+        raise ApiError("invalid_param", "file_base64 is empty.", "file_base64")
+    return UploadSource(data), "image"
+
+
+def _url(value) -> tuple[UrlSource, str]:
+    url = str(value).strip()
+    parts = urlsplit(url)
+    # The fetcher checks everything again (and the addresses) when it runs; this refuses the
+    # obviously wrong at once.
+    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+        raise ApiError("invalid_url", "The url must be an http:// or https:// URL with a host.", "url")
+    return UrlSource(url), PurePosixPath(parts.path).stem or "image"
+
+
+def parse_compression(data: Mapping, files: Mapping) -> Compression:
+    """The source and options of a compress request; ApiError names the first bad parameter."""
+    spec = parse_spec(data)
+    url = _pick(data, "url", "file_url")
+    encoded = data.get("file_base64")
+    sources = [
+        found
+        for found in (
+            _upload(files),
+            _base64(encoded) if encoded not in (None, "") else None,
+            _url(url) if url is not None else None,
+        )
+        if found is not None
+    ]
+    if not sources:
+        raise ApiError("missing_source", "Send an image as file, file_base64 or url.")
+    if len(sources) > 1:
+        raise ApiError("invalid_param", "Send one image: file, file_base64 or url, not several.", "file")
+    source, stem = sources[0]
+    return Compression(source=source, spec=spec, filename=stem)

@@ -1,0 +1,176 @@
+"""What a v1 job is, read from its Item and Variant rows, and the bytes it serves.
+
+A v1 job is one item with one target, so its result is that target's variant. A variant that is
+not smaller than the source is never served: the original bytes are, with 0 % savings.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from PIL import Image
+
+from optimizer import sources, storage
+from optimizer.downloads import CONTENT_TYPES
+from optimizer.fetch import FetchError
+from optimizer.models import Item, Variant
+
+from . import links
+from .errors import ApiError, from_item, item_error_code
+
+STATUS = {
+    Item.Status.QUEUED: "queued",
+    Item.Status.RUNNING: "processing",
+    Item.Status.DONE: "complete",
+    Item.Status.FAILED: "failed",
+}
+EXTENSIONS = {"jpeg": "jpg"}
+# A rough guess for estimated_seconds: the floor search encodes several times per image.
+BYTES_PER_SECOND = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of a finished item, as the v1 face reports and serves it."""
+
+    item: Item
+    variant: Variant
+
+    @property
+    def served_original(self) -> bool:
+        return not (self.variant.smaller and self.variant.storage_name)
+
+    @property
+    def original_size(self) -> int:
+        return self.item.original_size or 0
+
+    @property
+    def size(self) -> int:
+        return self.original_size if self.served_original else self.variant.size
+
+    @property
+    def savings_percent(self) -> float:
+        if not self.original_size:
+            return 0.0
+        return round(100 * (self.original_size - self.size) / self.original_size, 2)
+
+    def read(self) -> tuple[bytes, str]:
+        """The bytes served and their format."""
+        if not self.served_original:
+            return storage.read(self.variant.storage_name), self.variant.format
+        data = original_bytes(self.item)
+        return data, sniff_format(data) or self.variant.format
+
+
+def original_bytes(item: Item) -> bytes:
+    """The source as sent: the stored upload, or the URL fetched again (never kept by the pipeline)."""
+    if item.source_name:
+        return storage.read(item.source_name)
+    try:
+        return sources.fetch_source(item)
+    except FetchError as error:
+        raise from_item(error.code, error.message) from None
+
+
+def sniff_format(data: bytes) -> str | None:
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            found = (image.format or "").lower()
+    except Exception:
+        return None
+    return found if found in CONTENT_TYPES else None
+
+
+def outcome(item: Item) -> Outcome:
+    """The outcome of a done item; ApiError for any other state."""
+    if item.status == Item.Status.EXPIRED:
+        raise ApiError("expired", "The result of this job has been deleted after the retention period.")
+    if item.status == Item.Status.FAILED:
+        raise from_item(item.error_code, item.error_message)
+    if item.status != Item.Status.DONE:
+        raise ApiError("not_ready", "The job is not complete yet; poll it until its status is complete.")
+    variant = Variant.objects.filter(item=item, generation=item.generation).first()
+    if variant is None:
+        raise ApiError("compression_failed", "The job finished without a result.")
+    return Outcome(item, variant)
+
+
+def find(account, job_id) -> Item:
+    """The account's v1 job ``job_id``; another account's job is as unknown as a missing one."""
+    try:
+        return Item.objects.get(pk=job_id, account=account, job__face="v1")
+    except (Item.DoesNotExist, ValidationError):
+        raise ApiError("not_found", "No job with this id.") from None
+
+
+def retention_ends(item: Item) -> datetime:
+    return item.finished_at + timedelta(seconds=settings.REDUCER_RESULT_RETENTION)
+
+
+def poll_url(item: Item) -> str:
+    return settings.PUBLIC_URL + reverse("v1:job", args=[item.pk])
+
+
+def estimated_seconds(item: Item) -> int:
+    return 1 + (item.original_size or 0) // BYTES_PER_SECOND
+
+
+def accepted(item: Item) -> dict:
+    """The 202 body for a job that is still running."""
+    return {
+        "id": str(item.pk),
+        "status": STATUS.get(item.status, "queued"),
+        "poll_url": poll_url(item),
+        "estimated_seconds": estimated_seconds(item),
+    }
+
+
+def describe(item: Item) -> dict:
+    """The job as GET /api/v1/jobs/{id} reports it."""
+    if item.status == Item.Status.EXPIRED:
+        raise ApiError("expired", "The result of this job has been deleted after the retention period.")
+    body = {
+        "id": str(item.pk),
+        "status": STATUS[item.status],
+        "original_size": item.original_size,
+        "compressed_size": None,
+        "savings_percent": None,
+        "format": None,
+        "dimensions": None,
+        "quality": None,
+        "download_url": None,
+        "expires_at": None,
+        "error": None,
+    }
+    if item.status == Item.Status.FAILED:
+        body["error"] = {"code": item_error_code(item.error_code), "message": item.error_message}
+    elif item.status == Item.Status.DONE:
+        body.update(_done(outcome(item)))
+    return body
+
+
+def _done(result: Outcome) -> dict:
+    variant = result.variant
+    fmt = variant.format
+    if result.served_original and not variant.name.endswith("-original"):
+        # A conversion that did not pay off: the original keeps its own format.
+        fmt = sniff_format(storage.read(result.item.source_name)) if result.item.source_name else None
+    return {
+        "compressed_size": result.size,
+        "savings_percent": result.savings_percent,
+        "format": fmt,
+        "dimensions": {"width": variant.width, "height": variant.height},
+        "quality": {"metric": "ssimulacra2", "score": None if result.served_original else variant.score},
+        "download_url": links.download_url(result.item.pk, result.item.generation),
+        "expires_at": links.expires_at(retention_ends(result.item)).isoformat().replace("+00:00", "Z"),
+    }
+
+
+def filename(stem: str, fmt: str) -> str:
+    safe = "".join(ch for ch in stem if ch.isalnum() or ch in "-_.")[:100] or "image"
+    return f"{safe}.{EXTENSIONS.get(fmt, fmt)}"

@@ -1,0 +1,228 @@
+"""The /api/v1 endpoints: parse -> optimizer.services -> HTTP statuses and JSON errors."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from adrf.views import APIView
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core import signing
+from django.http import HttpResponse, HttpResponseRedirect
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts import credits, throttling
+from accounts.models import Plan
+from optimizer.downloads import CONTENT_TYPES
+from optimizer.engine.decode import ALLOWED
+from optimizer.models import Item
+from optimizer.services import UploadSource, WorkRequest, submit
+from optimizer.waiting import wait_until_settled
+
+from . import errors, links, results, serializers
+from .auth import ApiKeyAuthentication
+from .errors import ApiError
+from .parsing import METADATA, MODES, OUTPUTS, Compression, parse_compression
+
+# base64 grows a file by a third; form fields and JSON framing add a little more.
+_BODY_ALLOWANCE = 64 * 1024
+
+
+def _error_responses(*codes: str) -> dict:
+    return {errors.STATUS[code]: OpenApiResponse(serializers.Error, description=code) for code in codes}
+
+
+_KEYED_ERRORS = ("unauthorized", "rate_limit_exceeded")
+
+
+class V1View(APIView):
+    """A keyed v1 endpoint: authenticated, rate limited, X-RateLimit-* on every answer."""
+
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = []
+    throttle_classes = []
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    renderer_classes = [JSONRenderer]
+
+    def get_exception_handler(self):
+        return errors.handle
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        now = time.time()
+        limit = Plan.objects.values_list("rate_limit_per_minute", flat=True).get(account=request.user)
+        self.rate = throttling.hit(request.auth, limit, now)
+        self.headers.update(
+            {
+                "X-RateLimit-Limit": str(self.rate.limit),
+                "X-RateLimit-Remaining": str(self.rate.remaining),
+                "X-RateLimit-Reset": str(self.rate.reset_at),
+            }
+        )
+        if not self.rate.allowed:
+            raise ApiError(
+                "rate_limit_exceeded",
+                f"This key may make {limit} requests a minute; try again later.",
+                headers={"Retry-After": str(self.rate.retry_after(now))},
+            )
+
+
+class CompressView(V1View):
+    @extend_schema(
+        operation_id="compress",
+        request={"multipart/form-data": serializers.CompressUpload, "application/json": serializers.CompressJson},
+        responses={
+            (200, "image/*"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="Small inputs: the compressed file, with X-Original-Size, X-Compressed-Size, "
+                "X-Savings-Percent, X-Format, X-Job-Id and Content-Disposition.",
+            ),
+            202: OpenApiResponse(serializers.Accepted, description="Large inputs: a job to poll."),
+            **_error_responses(
+                "invalid_param",
+                *_KEYED_ERRORS,
+                "no_credits",
+                "origin_not_allowed",
+                "file_too_large",
+                "unsupported_format",
+                "target_unreachable",
+                "compression_failed",
+            ),
+        },
+    )
+    async def post(self, request: Request) -> HttpResponse:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        if length > settings.REDUCER_MAX_BYTES * 4 // 3 + _BODY_ALLOWANCE:
+            raise ApiError(
+                "file_too_large",
+                f"The request has {length} bytes; the limit is about {settings.REDUCER_MAX_BYTES} bytes of image.",
+                "file",
+            )
+        compression = await sync_to_async(lambda: parse_compression(request.data, request.FILES))()
+        item = await sync_to_async(self._submit)(request, compression)
+        if not _answer_at_once(compression):
+            return Response(results.accepted(item), status=202)
+        if not await wait_until_settled([item.pk], settings.REDUCER_SYNC_WAIT):
+            return Response(results.accepted(await Item.objects.aget(pk=item.pk)), status=202)
+        return await sync_to_async(_compressed_file)(item.pk, compression.filename)
+
+    def _submit(self, request: Request, compression: Compression) -> Item:
+        request_ = WorkRequest(source=compression.source, spec=compression.spec)
+        (submitted,) = submit(request.user, "v1", [request_], dedupe=False)
+        if submitted.error == "no_credits":
+            raise ApiError("no_credits", "The account has no credits left.")
+        return submitted.item
+
+
+def _answer_at_once(compression: Compression) -> bool:
+    # A URL's size is known only once fetched; it is waited for, then checked in _compressed_file.
+    source = compression.source
+    return not isinstance(source, UploadSource) or len(source.data) < settings.REDUCER_SYNC_MAX_BYTES
+
+
+def _compressed_file(item_id, stem: str) -> HttpResponse:
+    item = Item.objects.get(pk=item_id)
+    if item.status == Item.Status.DONE and (item.original_size or 0) >= settings.REDUCER_SYNC_MAX_BYTES:
+        return Response(results.accepted(item), status=202)
+    result = results.outcome(item)
+    data, fmt = result.read()
+    response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
+    response["X-Original-Size"] = str(result.original_size)
+    response["X-Compressed-Size"] = str(len(data))
+    response["X-Savings-Percent"] = f"{result.savings_percent:g}"
+    response["X-Format"] = fmt
+    response["X-Job-Id"] = str(item.pk)
+    response["Content-Disposition"] = f'attachment; filename="{results.filename(stem, fmt)}"'
+    return response
+
+
+class JobView(V1View):
+    @extend_schema(
+        operation_id="job",
+        responses={200: serializers.Job, **_error_responses(*_KEYED_ERRORS, "not_found", "expired")},
+    )
+    def get(self, request: Request, job_id: str) -> Response:
+        return Response(results.describe(results.find(request.user, job_id)))
+
+
+class JobDownloadView(V1View):
+    @extend_schema(
+        operation_id="job_download",
+        responses={
+            302: OpenApiResponse(description="Redirect to a signed link valid REDUCER_DOWNLOAD_TTL seconds."),
+            **_error_responses(*_KEYED_ERRORS, "not_found", "expired", "not_ready"),
+        },
+    )
+    def get(self, request: Request, job_id: str) -> HttpResponse:
+        item = results.find(request.user, job_id)
+        results.outcome(item)  # refuses what cannot be downloaded
+        return HttpResponseRedirect(links.download_url(item.pk, item.generation))
+
+
+class FileView(APIView):
+    """The signed link itself: no key needed, the signature is the permission."""
+
+    authentication_classes = []
+    permission_classes = []
+    renderer_classes = [JSONRenderer]
+
+    def get_exception_handler(self):
+        return errors.handle
+
+    @extend_schema(
+        operation_id="file",
+        auth=[],
+        responses={
+            (200, "image/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The compressed file."),
+            **_error_responses("not_found", "link_expired", "expired"),
+        },
+    )
+    def get(self, request: Request, token: str) -> HttpResponse:
+        try:
+            item_id, generation = links.unsign(token)
+        except signing.SignatureExpired:
+            raise ApiError("link_expired", "This download link has expired; ask the job for a new one.") from None
+        except signing.BadSignature:
+            raise ApiError("not_found", "No such download.") from None
+        item = Item.objects.filter(pk=item_id, generation=generation).first()
+        if item is None:
+            raise ApiError("not_found", "No such download.")
+        data, fmt = results.outcome(item).read()
+        response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
+        response["Content-Disposition"] = f'attachment; filename="{results.filename(str(item.pk), fmt)}"'
+        return response
+
+
+class InfoView(V1View):
+    @extend_schema(operation_id="info", responses={200: serializers.Info, **_error_responses(*_KEYED_ERRORS)})
+    def get(self, request: Request) -> Response:
+        credits.renew_if_due(request.user.pk)
+        plan = Plan.objects.get(account=request.user)
+        return Response(
+            {
+                "endpoint": settings.PUBLIC_URL + "/api/v1/compress",
+                "credits": {
+                    "remaining": None if plan.unlimited else plan.available,
+                    "unlimited": plan.unlimited,
+                    "resets_at": plan.renews_at,
+                },
+                "rate_limit": {
+                    "limit": self.rate.limit,
+                    "remaining": self.rate.remaining,
+                    "resets_at": datetime.fromtimestamp(self.rate.reset_at, UTC),
+                },
+                "inputs": {
+                    "sources": ["file", "file_base64", "url"],
+                    "formats": [name.lower() for name in ALLOWED],
+                    "max_bytes": settings.REDUCER_MAX_BYTES,
+                    "sync_max_bytes": settings.REDUCER_SYNC_MAX_BYTES,
+                },
+                "outputs": {"formats": list(OUTPUTS), "modes": list(MODES), "metadata": list(METADATA)},
+            }
+        )
