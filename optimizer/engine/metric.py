@@ -197,8 +197,11 @@ class Reference:
         """SSIMULACRA2 of a full-size candidate against the reference, on the reference's sample."""
         if candidate.size != self.size:
             raise ValueError(f"candidate is {candidate.size}, reference is {self.size}")
-        candidate = candidate.convert("RGBA" if self.alpha else "RGB")
-        tiles = [candidate.crop(box) for box in self.boxes]
+        return self.score_tiles([candidate.crop(box) for box in self.boxes])
+
+    def score_tiles(self, tiles: list[Image.Image]) -> float:
+        """SSIMULACRA2 of candidates for each of ``boxes`` (e.g. each sample tile encoded on its own)."""
+        tiles = [tile.convert("RGBA" if self.alpha else "RGB") for tile in tiles]
         scores = []
         for bg, prepared in self._prepared:
             moments = [_compare(ref, _composited(tile, bg)) for ref, tile in zip(prepared, tiles, strict=True)]

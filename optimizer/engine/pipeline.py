@@ -22,9 +22,10 @@ _START = {
     (Format.WEBP, Mode.GLOSSY): 95,
     (Format.AVIF, Mode.LOSSY): 50,
     (Format.AVIF, Mode.GLOSSY): 80,
-    (Format.PNG, Mode.LOSSY): 64,
+    # palette formats: the ladder's top for glossy, near it for lossy (colours or libimagequant quality)
+    (Format.PNG, Mode.LOSSY): 80,
     (Format.PNG, Mode.GLOSSY): 256,
-    (Format.GIF, Mode.LOSSY): 64,
+    (Format.GIF, Mode.LOSSY): 80,
     (Format.GIF, Mode.GLOSSY): 256,
 }
 
@@ -100,8 +101,7 @@ class _Job:
         ladders = codec.grid(target.mode, self.picture, self.spec)
         choice: Choice | None
         if self.spec.quality is not None:
-            ladder = ladders[-1] if target.mode is Mode.GLOSSY else ladders[0]
-            choice = search.at(ladder[_closest(ladder, self.spec.quality)])
+            choice = search.at(ladders[0][_closest(ladders[0], self.spec.quality)])
         elif self.spec.target_size is not None:
             choice = search.fit_size(ladders[0], self.spec.target_size)
         else:

@@ -21,10 +21,12 @@ class Setting:
     label: str = "q"
     speed: int | None = None
     probe_speed: int | None = None  # a faster speed whose result scores no better, for search probes
+    encoder: str = ""  # where a format has more than one
 
     def __str__(self) -> str:
         speed = f" speed {self.speed}" if self.speed is not None else ""
-        return f"{self.label}={self.quality} {self.chroma}{speed}"
+        encoder = f"{self.encoder} " if self.encoder else ""
+        return f"{encoder}{self.label}={self.quality} {self.chroma}{speed}"
 
     def for_probe(self) -> Setting:
         return replace(self, speed=self.probe_speed, probe_speed=None) if self.probe_speed is not None else self
@@ -90,8 +92,8 @@ def register(codec: Codec) -> Codec:
     return codec
 
 
-def ladder(qualities: range | tuple[int, ...], chroma: str = "4:2:0") -> tuple[Setting, ...]:
-    return tuple(Setting(q, chroma) for q in qualities)
+def ladder(qualities: range | tuple[int, ...], chroma: str = "4:2:0", encoder: str = "") -> tuple[Setting, ...]:
+    return tuple(Setting(q, chroma, encoder=encoder) for q in qualities)
 
 
 def flatten(im: Image.Image, background: tuple[int, int, int] = (255, 255, 255)) -> Image.Image:

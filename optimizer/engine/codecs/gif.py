@@ -11,9 +11,7 @@ from ..decode import Source
 from ..metadata import to_srgb
 from ..spec import Format, Mode, Spec
 from . import Lossless, Picture, Setting, register
-from .png import _COLOURS, quantize
-
-_LADDER = tuple(Setting(n, "palette", "colours") for n in _COLOURS)
+from .png import LADDER, quantize
 
 
 def _exact_palette(im: Image.Image) -> Image.Image | None:
@@ -49,12 +47,12 @@ class GifCodec:
     format = Format.GIF
 
     def grid(self, mode: Mode, picture: Picture, spec: Spec) -> tuple[tuple[Setting, ...], ...]:
-        return (_LADDER,)
+        return (LADDER,)
 
     def encode(self, picture: Picture, setting: Setting) -> bytes:
         # GIF carries no ICC profile: convert to sRGB so colour looks the same.
         frames = [to_srgb(f, picture.meta.icc) for f in picture.frames]
-        return _save(picture, [quantize(f, setting.quality) for f in frames])
+        return _save(picture, [quantize(f, setting) for f in frames])
 
     def lossless(self, picture: Picture, source: Source, resized: bool) -> Lossless:
         frames = [_exact_palette(f) for f in picture.frames]

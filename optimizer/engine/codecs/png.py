@@ -1,4 +1,10 @@
-"""PNG: oxipng for lossless (on the source bytes when they are already a PNG), palette quantisation for lossy."""
+"""PNG: oxipng for lossless (on the source bytes when they are already a PNG), palette quantisation for lossy.
+
+Palettes come from libimagequant when the optional ``imagequant`` package is installed (GPL-3:
+the operator opts in; it finds better palettes, dithers, and handles alpha well), otherwise from
+Pillow's median cut (octree for alpha). The quality knob is libimagequant's target quality, or the
+number of colours for Pillow.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +17,15 @@ from ..decode import Source
 from ..spec import Format, Metadata, Mode, Spec
 from . import Lossless, Picture, Setting, register
 
-# Lossy PNG is a palette image: the quality knob is the number of colours.
-_COLOURS = (8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
-_LADDER = tuple(Setting(n, "palette", "colours") for n in _COLOURS)
+try:
+    import imagequant
+except ImportError:  # optional dependency
+    imagequant = None
+
+if imagequant is not None:
+    LADDER = tuple(Setting(q, "palette", "libimagequant q") for q in range(20, 101, 5))
+else:
+    LADDER = tuple(Setting(n, "palette", "colours") for n in (8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256))
 
 
 def _oxipng(data: bytes, policy: Metadata = Metadata.KEEP) -> bytes:
@@ -41,20 +53,28 @@ def _pillow_png(picture: Picture, frames: tuple[Image.Image, ...]) -> bytes:
     return data if len(frames) > 1 else _oxipng(data)
 
 
-def quantize(im: Image.Image, colours: int) -> Image.Image:
-    """A palette image of at most ``colours`` colours, dithered; alpha goes through the octree quantiser."""
+def quantize(im: Image.Image, setting: Setting) -> Image.Image:
+    """A palette image for a ``LADDER`` setting."""
+    if imagequant is not None:
+        # The raw-bytes entry point: the package's PIL helper copies pixels one by one in Python.
+        indices, palette = imagequant.quantize_raw_rgba_bytes(
+            im.convert("RGBA").tobytes(), im.width, im.height, dithering_level=1.0, max_quality=setting.quality
+        )
+        out = Image.frombytes("P", im.size, indices)
+        out.putpalette(bytes(palette), rawmode="RGBA")
+        return out
     method = Image.Quantize.FASTOCTREE if im.mode == "RGBA" else Image.Quantize.MEDIANCUT
-    return im.quantize(colours, method=method, dither=Image.Dither.FLOYDSTEINBERG)
+    return im.quantize(setting.quality, method=method)
 
 
 class PngCodec:
     format = Format.PNG
 
     def grid(self, mode: Mode, picture: Picture, spec: Spec) -> tuple[tuple[Setting, ...], ...]:
-        return (_LADDER,)
+        return (LADDER,)
 
     def encode(self, picture: Picture, setting: Setting) -> bytes:
-        return _pillow_png(picture, tuple(quantize(f, setting.quality) for f in picture.frames))
+        return _pillow_png(picture, tuple(quantize(f, setting) for f in picture.frames))
 
     def lossless(self, picture: Picture, source: Source, resized: bool) -> Lossless:
         byte_level = source.pil_format == "PNG" and not resized and source.orientation == 1
