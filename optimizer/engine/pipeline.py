@@ -93,6 +93,13 @@ class _Job:
 
     def variant(self, target: Target) -> Variant:
         fmt = target.format or default_format(self.source)
+        try:
+            return self._encoded(target, fmt)
+        except (OSError, ValueError, RuntimeError) as exc:
+            # The format's own limits (WebP: 16383 pixels a side) make a variant impossible, not the job.
+            return self._variant(target, fmt, None, "", None, f"{fmt.value} encoder refused this image: {exc}")
+
+    def _encoded(self, target: Target, fmt: Format) -> Variant:
         codec = CODECS[fmt]
         if target.mode is Mode.LOSSLESS:
             encoded = codec.lossless(self.picture, self.source, self.resized)

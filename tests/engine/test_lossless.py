@@ -49,3 +49,11 @@ def test_sixteen_bit_png_stays_sixteen_bit_or_is_refused(corpus):
     with Image.open(io.BytesIO(png.data)) as a, Image.open(io.BytesIO(data)) as b:
         assert a.tobytes() == b.tobytes()
     assert webp.data is None and "16-bit" in webp.note
+
+
+def test_sixteen_bit_grayscale_png_lossless_keeps_depth():
+    values = (np.arange(64 * 48, dtype=np.uint16).reshape(48, 64) * 20).tobytes()
+    data = encode(Image.frombytes("I;16", (64, 48), values), "PNG")
+    variant = optimize(data, Spec(targets=(Target(Mode.LOSSLESS),))).variants[0]
+    assert variant.data[24] == 16
+    assert decoded(variant.data).tobytes() == decoded(data).tobytes()

@@ -57,3 +57,10 @@ def test_never_larger_is_reported():
 def test_lossless_avif_is_not_faked():
     variant = optimize(SOURCE_BYTES, Spec(targets=(Target(Mode.LOSSLESS, Format.AVIF),))).variants[0]
     assert variant.data is None and not variant.smaller and "AVIF" in variant.note
+
+
+def test_format_limits_give_a_note_not_a_crash():
+    wide = encode(Image.new("RGB", (16400, 8), (10, 20, 30)), "PNG")
+    webp, png = optimize(wide, Spec(targets=(Target(Mode.LOSSY, Format.WEBP), Target(Mode.LOSSLESS)))).variants
+    assert webp.data is None and "webp" in webp.note
+    assert png.data is not None
