@@ -78,25 +78,28 @@ def sweep() -> dict:
 def clean_expired() -> int:
     """Delete the files of items finished longer than the retention ago; mark them expired."""
     cutoff = timezone.now() - timedelta(seconds=settings.REDUCER_RESULT_RETENTION)
-    finished = [Item.Status.DONE, Item.Status.FAILED]
-    expired = 0
-    for item in Item.objects.filter(status__in=finished, finished_at__lt=cutoff).only(
-        "pk", "generation", "status", "source_name"
-    ):
-        with transaction.atomic():
-            gone = Item.objects.filter(pk=item.pk, generation=item.generation, status=item.status).update(
-                status=Item.Status.EXPIRED
-            )
-            if not gone:  # refreshed meanwhile
-                continue
-            variants = Variant.objects.filter(item_id=item.pk)
-            files = [name for name in variants.values_list("storage_name", flat=True) if name]
-            variants.delete()
-            if item.source_name and not _source_still_used(item):
-                files.append(item.source_name)
-            transaction.on_commit(lambda files=files: storage.delete_all(files))
-        expired += 1
-    return expired
+    finished = Item.objects.filter(status__in=FINISHED, finished_at__lt=cutoff)
+    return sum(expire(item) for item in finished.only("pk", "generation", "status", "source_name"))
+
+
+FINISHED = (Item.Status.DONE, Item.Status.FAILED)
+
+
+def expire(item: Item) -> bool:
+    """Drop a finished item's results (and its upload, unless another item uses it)."""
+    with transaction.atomic():
+        gone = Item.objects.filter(pk=item.pk, generation=item.generation, status__in=FINISHED).update(
+            status=Item.Status.EXPIRED
+        )
+        if not gone:  # still running, refreshed meanwhile, or expired already
+            return False
+        variants = Variant.objects.filter(item_id=item.pk)
+        files = [name for name in variants.values_list("storage_name", flat=True) if name]
+        variants.delete()
+        if item.source_name and not _source_still_used(item):
+            files.append(item.source_name)
+        transaction.on_commit(lambda: storage.delete_all(files))
+    return True
 
 
 def _source_still_used(item: Item) -> bool:

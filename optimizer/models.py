@@ -44,6 +44,8 @@ class Item(models.Model):
     source_url = models.TextField(blank=True)
     source_name = models.CharField(max_length=255, blank=True, help_text="Storage name of an uploaded source.")
     source_sha256 = models.CharField(max_length=64, blank=True)
+    # Basic-auth credentials for fetching the source, sealed (reducer.sealing); not in the identity.
+    source_auth = models.TextField(blank=True, editable=False)
     options = models.JSONField(help_text="The engine Spec this item runs with.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     # A refresh starts a new generation: older runs and their files can no longer touch the item.

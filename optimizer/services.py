@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from dataclasses import dataclass
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 from accounts import credits
 from accounts.models import Account
 from optimizer.engine import Spec
+from reducer import sealing
 
 from . import lifecycle, storage
 from .models import Item, Job
@@ -23,6 +25,7 @@ from .queue import enqueue
 @dataclass(frozen=True)
 class UrlSource:
     url: str
+    auth: tuple[str, str] | None = None  # basic auth for the origin; not part of the identity
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,8 @@ def _create(job: Job, request: WorkRequest, key: str) -> Submitted:
     }
     if isinstance(source, UrlSource):
         fields["source_url"] = source.url
+        if source.auth:
+            fields["source_auth"] = sealing.seal(json.dumps(source.auth))
     else:
         fields.update(
             source_name=storage.source_name(job.account_id, source.sha256),

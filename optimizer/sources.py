@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 
 from optimizer.fetch import FetchPolicy, fetch
+from reducer import sealing
 
 from .models import Item
 
@@ -19,4 +22,5 @@ def fetch_policy() -> FetchPolicy:
 
 
 def fetch_source(item: Item) -> bytes:
-    return fetch(item.source_url, fetch_policy()).data
+    auth = tuple(json.loads(sealing.unseal(item.source_auth))) if item.source_auth else None
+    return fetch(item.source_url, fetch_policy(), auth=auth).data

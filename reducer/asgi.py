@@ -1,9 +1,54 @@
 """ASGI entry point: uvicorn serves this, so long `wait` polls cost no worker thread pool."""
 
+from __future__ import annotations
+
+import asyncio
 import os
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reducer.settings")
 
-application = get_asgi_application()
+SUBMITTING_METHODS = {"POST", "PUT"}
+
+
+class FinishWhenClientLeaves:
+    """Let a request that submits work run to its end even if the client hangs up.
+
+    Django cancels a view when the client disconnects. The ShortPixel plugin sends its first
+    request and closes the connection at once, expecting the work to start regardless, so once
+    the whole body has arrived the disconnect is held back until the response has been sent.
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] not in SUBMITTING_METHODS:
+            await self.app(scope, receive, send)
+            return
+        answered = asyncio.Event()
+        body_complete = False
+
+        async def receive_body_then_hold():
+            nonlocal body_complete
+            if body_complete:
+                await answered.wait()
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request" and not message.get("more_body", False):
+                body_complete = True
+            return message
+
+        async def send_and_note(message) -> None:
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                answered.set()
+            await send(message)
+
+        try:
+            await self.app(scope, receive_body_then_hold, send_and_note)
+        finally:
+            answered.set()
+
+
+application = FinishWhenClientLeaves(get_asgi_application())

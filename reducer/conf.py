@@ -205,6 +205,15 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=1,
     ),
     Setting("REDUCER_FETCH_MAX_REDIRECTS", 3, int, "Fetching", "Redirects followed, each checked again.", minimum=0),
+    # --- ShortPixel API -------------------------------------------------------------------
+    Setting(
+        "REDUCER_SHORTPIXEL_MAX_URLS",
+        100,
+        int,
+        "ShortPixel API",
+        "Most URLs one reducer.php request may carry (more: Status -107).",
+        minimum=1,
+    ),
     # --- Engine: image limits and quality floors -----------------------------------------
     Setting("REDUCER_LOSSY_FLOOR", 70.0, float, "Engine", "SSIMULACRA2 score every lossy variant reaches."),
     Setting("REDUCER_GLOSSY_FLOOR", 85.0, float, "Engine", "SSIMULACRA2 score every glossy variant reaches."),

@@ -9,4 +9,5 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("results/<path:name>", downloads.serve_result, name="result"),
     path("api/v1/", include("reducer.v1.urls")),
+    path("", include("reducer.shortpixel.urls")),
 ]

@@ -20,6 +20,8 @@ from PIL import Image
 pytest_plugins = ["tests.network_guard"]
 
 ROOT = Path(__file__).resolve().parent.parent
+FETCH_DEADLINE = 4  # seconds: the service processes' download deadline during tests
+MAX_BYTES = 3_000_000  # the service processes' size limit during tests
 SCALE_OUT_HINT = (
     "the scale-out pass needs PostgreSQL and Redis: start them (Debian: apt-get install postgresql redis-server) "
     "and set REDUCER_TEST_DATABASE_URL / REDUCER_TEST_REDIS_URL if they are not at "
@@ -72,7 +74,14 @@ def database_url() -> str:
 def service_environment(**overrides: str) -> dict[str, str]:
     """The environment for a service process sharing this test run's database and files."""
     env = dict(os.environ)
-    env.update(REDUCER_DATABASE_URL=database_url(), REDUCER_DATA_DIR=str(settings.DATA_DIR))
+    env.update(
+        REDUCER_DATABASE_URL=database_url(),
+        REDUCER_DATA_DIR=str(settings.DATA_DIR),
+        # the test origin server is on loopback; tests of refusals use other addresses
+        REDUCER_FETCH_ALLOW_CIDRS="127.0.0.0/8",
+        REDUCER_FETCH_DEADLINE=str(FETCH_DEADLINE),
+        REDUCER_MAX_BYTES=str(MAX_BYTES),
+    )
     env.update(overrides)
     return env
 
@@ -98,7 +107,7 @@ class Cluster:
         self.log_path = log_path
         self._log = open(log_path, "ab")  # noqa: SIM115 - lives as long as the cluster
         self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "manage.py"), "qcluster"],
+            [sys.executable, "-m", "tests.guarded", str(ROOT / "manage.py"), "qcluster"],
             cwd=ROOT,
             env=service_environment(),
             stdout=self._log,
@@ -123,8 +132,9 @@ class Cluster:
             self._log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def cluster(django_db_setup, django_db_blocker) -> Iterator[Cluster]:
+    # Per module, so that modules which drive the job model in-process never race a cluster.
     log_dir = Path(settings.DATA_DIR) / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     running = Cluster(log_dir / f"cluster-{os.getpid()}.log")
@@ -132,6 +142,62 @@ def cluster(django_db_setup, django_db_blocker) -> Iterator[Cluster]:
         yield running
     finally:
         running.stop()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class WebServer:
+    """A real uvicorn serving reducer on 127.0.0.1, sharing the test database and files."""
+
+    def __init__(self, log_path: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log = open(log_path, "ab")  # noqa: SIM115 - lives as long as the server
+        self.log_path = log_path
+        command = ["uvicorn", "reducer.asgi:application", "--host", "127.0.0.1", "--port", str(self.port)]
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.guarded", *command, "--log-level", "warning"],
+            cwd=ROOT,
+            env=service_environment(REDUCER_PUBLIC_URL=self.url),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_for(self._healthy, timeout=30, interval=0.1, message="the web server did not start")
+
+    def _healthy(self) -> bool:
+        import requests
+
+        try:
+            return requests.get(f"{self.url}/healthz", timeout=5).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        finally:
+            if self.process.poll() is None:
+                os.killpg(self.process.pid, 9)
+            self._log.close()
+
+
+@pytest.fixture(scope="session")
+def web(django_db_setup, django_db_blocker) -> Iterator[WebServer]:
+    log_dir = Path(settings.DATA_DIR) / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    server = WebServer(log_dir / f"web-{os.getpid()}.log")
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture
@@ -149,13 +215,25 @@ def make_account(transactional_db) -> Callable:
 
 
 def photo_bytes(width: int = 320, height: int = 240, format: str = "JPEG", quality: int = 95) -> bytes:
-    """A real encoded, photo-like image: smooth gradients plus fine noise, so codecs have work."""
+    """A real encoded, photo-like image: soft colour gradients and shapes with a little grain."""
     import random
 
+    from PIL import ImageDraw, ImageFilter
+
     rng = random.Random(width * 7919 + height)
-    image = Image.linear_gradient("L").resize((width, height)).convert("RGB")
-    noise = Image.frombytes("RGB", (width, height), bytes(rng.getrandbits(8) for _ in range(width * height * 3)))
-    image = Image.blend(image, noise, 0.15)
+    red = Image.linear_gradient("L").resize((width, height))
+    green = red.rotate(90, expand=False).resize((width, height))
+    blue = Image.radial_gradient("L").resize((width, height))
+    image = Image.merge("RGB", (red, green, blue))
+    draw = ImageDraw.Draw(image)
+    for _ in range(6):
+        x, y = rng.randrange(width), rng.randrange(height)
+        radius = rng.randrange(max(width, height) // 10, max(width, height) // 4)
+        colour = tuple(rng.randrange(256) for _ in range(3))
+        draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=colour)
+    image = image.filter(ImageFilter.GaussianBlur(2))
+    grain = Image.frombytes("RGB", (width, height), bytes(rng.getrandbits(8) for _ in range(width * height * 3)))
+    image = Image.blend(image, grain, 0.05)
     buffer = io.BytesIO()
     image.save(buffer, format=format, quality=quality)
     return buffer.getvalue()
@@ -169,9 +247,11 @@ class Origin:
         import threading
 
         files = self.files = {}
+        delays = self.delays = {}
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                time.sleep(delays.get(self.path, 0))
                 body = files.get(self.path)
                 self.send_response(200 if body is not None else 404)
                 self.send_header("Content-Type", "application/octet-stream")
@@ -189,8 +269,9 @@ class Origin:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.server.server_port}{path}"
 
-    def serve(self, path: str, body: bytes) -> str:
+    def serve(self, path: str, body: bytes, delay: float = 0) -> str:
         self.files[path] = body
+        self.delays[path] = delay
         return self.url(path)
 
     def close(self) -> None:

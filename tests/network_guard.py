@@ -6,12 +6,18 @@ localhost or an IP literal (a DNS query leaves the machine), raises NetworkGuard
 real call runs, and the test fails even if the code under test swallowed the error. Every connect
 attempt is logged so a test can assert that a refusal happened before any connect.
 Tests that need a name resolved must inject the answer instead.
+
+Service processes that the tests start (web server, cluster) run under the same guard through
+``python -m tests.guarded ...``; their refusals are appended to the file named by
+GUARD_LOG_VARIABLE, which this plugin reads after every test.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +32,8 @@ connect_attempts: list[Any] = []  # every address passed to connect/connect_ex, 
 _violations: list[str] = []
 _originals: dict[str, Any] = {}
 _LOCAL_NAMES = ("localhost", "localhost.", "ip6-localhost")
+GUARD_LOG_VARIABLE = "REDUCER_TEST_NETWORK_GUARD_LOG"
+_service_log: list[str] = []  # set in service processes: where their refusals are reported
 
 
 def take_violations() -> list[str]:
@@ -60,6 +68,9 @@ def _check(sock: socket.socket, address: Any, action: str) -> None:
 def _refuse(what: str) -> None:
     message = f"network guard: blocked {what}; tests must not leave this machine"
     _violations.append(message)
+    if _service_log:
+        with open(_service_log[0], "a") as log:
+            log.write(f"[pid {os.getpid()}] {message}\n")
     raise NetworkGuardError(message)
 
 
@@ -96,7 +107,14 @@ def _is_ip_literal(host: str) -> bool:
     return True
 
 
-def pytest_configure(config: pytest.Config) -> None:
+def install(report_to: str | None = None) -> None:
+    """Put the guard in place in this process (and the processes it forks).
+
+    A service process passes ``report_to``: its refusals are also appended there, for the
+    test run to find.
+    """
+    if report_to:
+        _service_log.append(report_to)
     for name in ("connect", "connect_ex", "sendto"):
         _originals[name] = getattr(socket.socket, name)
     _originals["getaddrinfo"] = socket.getaddrinfo
@@ -106,15 +124,33 @@ def pytest_configure(config: pytest.Config) -> None:
     socket.getaddrinfo = _guarded_getaddrinfo
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    install()
+    descriptor, log_path = tempfile.mkstemp(prefix="network-guard-", suffix=".log")
+    os.close(descriptor)
+    os.environ[GUARD_LOG_VARIABLE] = log_path  # inherited by every process the tests start
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     for name in ("connect", "connect_ex", "sendto"):
         setattr(socket.socket, name, _originals.pop(name))
     socket.getaddrinfo = _originals.pop("getaddrinfo")
+    os.unlink(os.environ.pop(GUARD_LOG_VARIABLE))
+
+
+def _service_violations() -> list[str]:
+    """Refusals logged by service processes since the last look (the log is emptied)."""
+    log_path = os.environ[GUARD_LOG_VARIABLE]
+    with open(log_path, "r+") as log:
+        lines = log.read().splitlines()
+        log.truncate(0)
+    return lines
 
 
 @pytest.fixture(autouse=True)
 def _network_guard() -> Iterator[None]:
     connect_attempts.clear()
     yield
-    if _violations:
-        pytest.fail("\n".join(take_violations()), pytrace=False)
+    violations = take_violations() + _service_violations()
+    if violations:
+        pytest.fail("\n".join(violations), pytrace=False)

@@ -4,7 +4,6 @@ serves HTTP and runs the cluster together, and stops both on SIGTERM."""
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,20 +13,14 @@ import pytest
 import requests
 from django.conf import settings
 
-from tests.conftest import ROOT, processes, wait_for
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.conftest import ROOT, free_port, processes, wait_for
 
 
 @pytest.fixture
 def fresh_service(tmp_path_factory):
     data_dir = Path(settings.DATA_DIR) / f"serve-{os.getpid()}"
     shutil.rmtree(data_dir, ignore_errors=True)
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"REDUCER_DATABASE_URL", "REDUCER_REDIS_URL"}}
     env.update(
         REDUCER_DATA_DIR=str(data_dir),

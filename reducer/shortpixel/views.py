@@ -1,0 +1,295 @@
+"""The ShortPixel-compatible endpoints: HTTP 200 and Status.Code JSON, always.
+
+Views are async: a request that waits (``wait``, up to 30 s) costs a coroutine, not a thread,
+so hundreds of waiting clients do not slow a quick api-status call. The database work runs in
+``sync_to_async``; a client that hangs up at once (the plugin's fire-and-forget first call)
+still gets its work started (see reducer.asgi.FinishWhenClientLeaves).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from urllib.parse import urlsplit
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from PIL import Image
+
+from accounts.keys import KeyRejected, authenticate
+from accounts.models import Account
+from optimizer import maintenance, services
+from optimizer.models import Item
+from optimizer.options import identity
+from optimizer.waiting import wait_until_settled
+
+from . import render, wire
+from .status import Status, status_body
+
+UPLOAD_REFERENCE = re.compile(r"/u/(?P<sha256>[0-9a-f]{64})/")
+SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One slot of the answer, in request order: an item to report, or a refusal."""
+
+    original_url: str
+    item_id: object = None
+    refusal: tuple[Status, str] | None = None
+    key: str = ""  # uploads: the multipart part name the client maps results by
+
+
+def _answer(body: dict | list) -> JsonResponse:
+    return JsonResponse(body, safe=False)
+
+
+def _refuse(status: Status, message: str = "") -> JsonResponse:
+    return _answer({"Status": status_body(status, message)})
+
+
+def _account(data: dict) -> Account:
+    try:
+        return authenticate(data.get("key"))
+    except KeyRejected as rejected:
+        message = "The API key has been revoked." if rejected.reason == "revoked" else ""
+        raise wire.WireError(Status.INVALID_KEY, message) from None
+
+
+def _submit(account: Account, requests: list[tuple[int, services.WorkRequest]], entries: list, refresh: bool) -> None:
+    """Submit the requests; fill their entries with items, or with the quota refusal."""
+    outcomes = services.submit(account, "shortpixel", [request for _, request in requests], refresh=refresh)
+    if outcomes and all(outcome.error == "no_credits" for outcome in outcomes):
+        raise wire.WireError(Status.QUOTA_EXCEEDED)
+    for (slot, _), outcome in zip(requests, outcomes, strict=True):
+        entry = entries[slot]
+        if outcome.item is None:
+            entries[slot] = Entry(entry.original_url, refusal=(Status.QUOTA_EXCEEDED, ""), key=entry.key)
+        else:
+            entries[slot] = Entry(entry.original_url, item_id=outcome.item.pk, key=entry.key)
+
+
+def _render(entries: list[Entry], data: dict) -> dict | list:
+    ids = [entry.item_id for entry in entries if entry.item_id]
+    items = {item.pk: item for item in Item.objects.filter(pk__in=ids).prefetch_related("variants")}
+    results = []
+    for entry in entries:
+        if entry.refusal:
+            result = render.failure(entry.original_url, *entry.refusal)
+        else:
+            result = render.item_result(items[entry.item_id], entry.original_url)
+        if entry.key:
+            result["Key"] = entry.key
+        results.append(result)
+    if "returndatalist" in data:
+        # The plugin maps results to its sizes by index and requires its list back, as sent.
+        return {
+            **{str(index): result for index, result in enumerate(results)},
+            "returndatalist": data["returndatalist"],
+        }
+    return results
+
+
+async def _work_and_answer(prepare, request: HttpRequest) -> JsonResponse:
+    try:
+        data, entries = await sync_to_async(prepare)(request)
+    except wire.WireError as refused:
+        return _refuse(refused.status, refused.message)
+    wait = wire.wait_seconds(data)
+    if wait:
+        await wait_until_settled([entry.item_id for entry in entries if entry.item_id], wait)
+    return _answer(await sync_to_async(_render)(entries, data))
+
+
+# --- reducer.php: URLs ------------------------------------------------------------------------
+
+
+def _prepare_urls(request: HttpRequest) -> tuple[dict, list[Entry]]:
+    data = wire.json_body(request)
+    account = _account(data)
+    urls = data.get("urllist")
+    if not isinstance(urls, list) or not urls:
+        raise wire.WireError(Status.URL_MISSING)
+    if len(urls) > settings.REDUCER_SHORTPIXEL_MAX_URLS:
+        raise wire.WireError(
+            Status.TOO_MANY_URLS, f"At most {settings.REDUCER_SHORTPIXEL_MAX_URLS} URLs can be sent in one request."
+        )
+    auth = wire.fetch_credentials(data)
+    entries: list[Entry] = []
+    requests: list[tuple[int, services.WorkRequest]] = []
+    for index, url in enumerate(urls):
+        if not isinstance(url, str) or urlsplit(url.strip()).scheme.lower() not in ("http", "https"):
+            entries.append(Entry(str(url), refusal=(Status.INVALID_URL, "")))
+            continue
+        try:
+            spec = wire.spec_for(wire.per_url_options(data, index))
+        except wire.WireError as refused:
+            entries.append(Entry(url, refusal=(refused.status, refused.message)))
+            continue
+        entries.append(Entry(url))
+        requests.append((index, services.WorkRequest(services.UrlSource(url, auth), spec)))
+    _submit(account, requests, entries, refresh=wire.flag(data.get("refresh"), default=False))
+    return data, entries
+
+
+@csrf_exempt
+async def reducer(request: HttpRequest) -> JsonResponse:
+    return await _work_and_answer(_prepare_urls, request)
+
+
+# --- post-reducer.php: uploads and their polls ------------------------------------------------
+
+
+def _safe_name(path: str) -> str:
+    name = SAFE_NAME.sub("-", path.replace("\\", "/").rsplit("/", 1)[-1]).strip("-.")
+    return name[:100] or "image"
+
+
+def _prepare_uploads(request: HttpRequest) -> tuple[dict, list[Entry]]:
+    if request.content_type == "multipart/form-data":
+        data = wire.form_fields(request)
+        account = _account(data)
+        return data, _uploaded(request, data, account)
+    data = wire.json_body(request)
+    account = _account(data)
+    if data.get("file_urls"):
+        return data, _polled(data, account)
+    raise wire.WireError(Status.UPLOADS_MISSING)
+
+
+def _uploaded(request: HttpRequest, data: dict, account: Account) -> list[Entry]:
+    try:
+        paths = json.loads(data.get("file_paths") or "{}")
+    except ValueError:
+        raise wire.WireError(Status.INVALID_PARAMS, "file_paths must be a JSON object.") from None
+    if not isinstance(paths, dict):
+        raise wire.WireError(Status.INVALID_PARAMS, "file_paths must be a JSON object.")
+    keys = list(paths) or sorted(request.FILES, key=lambda name: (len(name), name))
+    if not keys:
+        raise wire.WireError(Status.UPLOADS_MISSING)
+    spec = wire.spec_for(data)
+    entries: list[Entry] = []
+    requests: list[tuple[int, services.WorkRequest]] = []
+    for index, key in enumerate(keys):
+        upload = request.FILES.get(key)
+        name = _safe_name(str(paths.get(key) or (upload.name if upload else key)))
+        if upload is None:
+            entries.append(Entry(name, refusal=(Status.UPLOAD_ERROR, f"No file was sent as {key}."), key=key))
+            continue
+        if upload.size > settings.REDUCER_MAX_BYTES:
+            message = f"The file is larger than {settings.REDUCER_MAX_BYTES} bytes."
+            entries.append(Entry(name, refusal=(Status.FILE_TOO_BIG, message), key=key))
+            continue
+        source = services.UploadSource(upload.read())
+        entries.append(Entry(render.upload_url(source.sha256, name), key=key))
+        requests.append((index, services.WorkRequest(source, spec)))
+    _submit(account, requests, entries, refresh=wire.flag(data.get("refresh"), default=False))
+    return entries
+
+
+def _polled(data: dict, account: Account) -> list[Entry]:
+    references = data["file_urls"]
+    urls = list(references.values()) if isinstance(references, dict) else references
+    if not isinstance(urls, list):
+        raise wire.WireError(Status.INVALID_PARAMS, "file_urls must be an object or a list.")
+    spec = wire.spec_for(data)
+    entries = []
+    for url in urls:
+        match = UPLOAD_REFERENCE.search(url) if isinstance(url, str) else None
+        item = match and Item.objects.filter(account=account, identity=identity(match.groupdict(), spec)).first()
+        if not item or item.status == Item.Status.EXPIRED:
+            message = "This upload has expired or is unknown; upload the file again."
+            entries.append(Entry(str(url), refusal=(Status.INVALID_URL, message)))
+        else:
+            entries.append(Entry(url, item_id=item.pk))
+    return entries
+
+
+@csrf_exempt
+async def post_reducer(request: HttpRequest) -> JsonResponse:
+    return await _work_and_answer(_prepare_uploads, request)
+
+
+# --- api-status.php, cleanup.php, image-status.php ------------------------------------------
+
+
+def _status_fields(request: HttpRequest) -> dict:
+    fields = wire.form_fields(request)
+    if "key" not in fields and request.body:
+        try:  # a JSON body works too, as for the other endpoints
+            return wire.json_body(request)
+        except wire.WireError:
+            pass
+    return fields
+
+
+def _api_status(request: HttpRequest) -> dict:
+    data = _status_fields(request)
+    plan = _account(data).plan
+    body = {
+        "Status": status_body(Status.SUCCESS),
+        "APICallsMade": plan.monthly_used,
+        "APICallsQuota": plan.monthly_quota,
+        "APICallsMadeOneTime": plan.onetime_used,
+        "APICallsQuotaOneTime": plan.onetime_credits,
+        "Unlimited": "true" if plan.unlimited else "false",
+        "DateSubscription": plan.subscribed_at.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    if data.get("DomainCheck"):
+        body["DomainCheck"] = "Accessible"
+    return body
+
+
+def _cleanup(request: HttpRequest) -> dict:
+    data = wire.json_body(request)
+    account = _account(data)
+    urls = [url for url in data.get("urllist") or [] if isinstance(url, str)]
+    if not urls:
+        raise wire.WireError(Status.URL_MISSING)
+    items = Item.objects.filter(account=account, source_url__in=urls, status__in=maintenance.FINISHED)
+    cleaned = sum(maintenance.expire(item) for item in items)
+    return {"Status": status_body(Status.SUCCESS, f"Cleaned {cleaned} result(s).")}
+
+
+def _image_status(request: HttpRequest) -> dict:
+    data = wire.json_body(request)
+    account = _account(data)
+    url = data.get("url")
+    if not isinstance(url, str) or not url:
+        raise wire.WireError(Status.URL_MISSING)
+    item = Item.objects.filter(account=account, source_url=url).prefetch_related("variants").first()
+    if item is None:
+        return render.failure(url, Status.INVALID_URL, "No optimization of this URL is known.")
+    return render.item_result(item, url)
+
+
+def _plain(handler):
+    @csrf_exempt
+    async def view(request: HttpRequest) -> JsonResponse:
+        try:
+            return _answer(await sync_to_async(handler)(request))
+        except wire.WireError as refused:
+            return _refuse(refused.status, refused.message)
+
+    return view
+
+
+api_status = _plain(_api_status)
+cleanup = _plain(_cleanup)
+image_status = _plain(_image_status)
+
+
+@cache
+def _connection_test_png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16), (30, 144, 255)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def connection_test_image(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(_connection_test_png(), content_type="image/png")
