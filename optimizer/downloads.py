@@ -33,7 +33,7 @@ def serve_result(request: HttpRequest, name: str) -> FileResponse:
     )
     if variant is None or not default_storage.exists(storage_name):
         raise Http404("This result does not exist or has expired.")
-    response = FileResponse(default_storage.open(storage_name, "rb"), content_type=f"image/{variant.format}")
+    response = FileResponse(default_storage.open(storage_name, "rb"), content_type=CONTENT_TYPES[variant.format])
     response["Content-Length"] = str(variant.size)
     response["Cache-Control"] = "private, max-age=3600"
     return response

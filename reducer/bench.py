@@ -1,9 +1,13 @@
-"""Round-trip latency of the API faces: p50/p99 for a 200 KB JPEG (lossy, original format).
+"""Latency of the API faces, measured against a real service started by `manage.py serve`.
 
-    .venv/bin/python -m reducer.v1.bench                      # starts a throwaway service
-    .venv/bin/python -m reducer.v1.bench --url URL --key KEY  # measures a running one
+    .venv/bin/python -m reducer.bench                      # starts a throwaway service
+    .venv/bin/python -m reducer.bench --url URL --key KEY  # measures a running one
 
-One function per face in FACES: each sends the image once and returns when the result is in hand.
+It prints, in one run:
+* sync round trips, p50/p99, for a 200 KB JPEG (lossy, original format) through each face in
+  FACES: each sends the image once and returns when the optimized bytes are in hand;
+* ShortPixel polling: re-POSTs of 10 already-done URLs (polls/s, p50/p99), and the time from the
+  first POST to Code 2 for one 2 MP JPEG (the service fetches it from a local origin server).
 """
 
 from __future__ import annotations
@@ -31,19 +35,18 @@ ROOT = Path(__file__).resolve().parents[2]
 TARGET_BYTES = 200 * 1024
 
 
-def sample_jpeg(target: int = TARGET_BYTES) -> bytes:
-    """A photo-like JPEG (gradient plus noise) at quality 90, scaled to about ``target`` bytes."""
-    width = 400
+def sample_jpeg(target: int = TARGET_BYTES, size: tuple[int, int] | None = None) -> bytes:
+    """A photo-like JPEG (gradient plus noise) at quality 90: ``size``, or grown to ``target`` bytes."""
+    width, height = size or (400, 300)
     while True:
-        height = width * 3 // 4
-        rng = random.Random(1)
+        rng = random.Random(target)
         image = Image.linear_gradient("L").resize((width, height)).convert("RGB")
         noise = Image.frombytes("RGB", (width, height), rng.randbytes(width * height * 3))
         buffer = io.BytesIO()
         Image.blend(image, noise, 0.12).save(buffer, "JPEG", quality=90)
-        if buffer.tell() >= target:
+        if size or buffer.tell() >= target:
             return buffer.getvalue()
-        width += 40
+        width, height = width + 40, (width + 40) * 3 // 4
 
 
 def v1_round_trip(session: requests.Session, base_url: str, key: str, data: bytes) -> None:
@@ -58,8 +61,22 @@ def v1_round_trip(session: requests.Session, base_url: str, key: str, data: byte
         raise RuntimeError(f"v1 answered {response.status_code}: {response.text[:200]}")
 
 
+def shortpixel_round_trip(session: requests.Session, base_url: str, key: str, data: bytes) -> None:
+    """Upload as the SDK does (refresh, so every run is new work), wait for Code 2, download."""
+    response = session.post(
+        f"{base_url}/v2/post-reducer.php",
+        data={"key": key, "lossy": "1", "refresh": "1", "wait": "30", "file_paths": '{"file1": "bench.jpg"}'},
+        files={"file1": ("bench.jpg", data, "application/octet-stream")},
+        timeout=120,
+    )
+    (result,) = response.json()
+    if result["Status"]["Code"] != "2":
+        raise RuntimeError(f"ShortPixel face answered {result['Status']}")
+    session.get(result["LossyURL"], timeout=60).raise_for_status()
+
+
 Face = Callable[[requests.Session, str, str, bytes], None]
-FACES: dict[str, Face] = {"v1": v1_round_trip}
+FACES: dict[str, Face] = {"v1": v1_round_trip, "shortpixel": shortpixel_round_trip}
 
 
 def measure(face: Face, base_url: str, key: str, data: bytes, runs: int, warmup: int = 2) -> list[float]:
@@ -98,6 +115,7 @@ def throwaway_service(credits: int) -> Iterator[tuple[str, str]]:
         REDUCER_QUEUE_NAME=f"bench-{port}",
         REDUCER_LOG_LEVEL="WARNING",
         REDUCER_RATE_LIMIT_PER_MINUTE="100000",
+        REDUCER_FETCH_ALLOW_CIDRS="127.0.0.0/8",  # the benchmark's origin server is local
     )
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
@@ -132,6 +150,62 @@ def _healthy(base_url: str) -> bool:
         return False
 
 
+@contextmanager
+def origin_server(files: dict[str, bytes]) -> Iterator[str]:
+    """A local HTTP origin the service fetches sources from; yields its base URL."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = files.get(self.path, b"")
+            self.send_response(200 if self.path in files else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def reducer_call(session: requests.Session, base_url: str, body: dict) -> list[dict]:
+    response = session.post(f"{base_url}/v2/reducer.php", json=body, timeout=120)
+    response.raise_for_status()
+    return response.json()
+
+
+def report_shortpixel_polling(base_url: str, key: str, polls: int) -> None:
+    photos = {f"/poll-{n}.jpg": sample_jpeg(40 * 1024 + n) for n in range(10)}
+    photos["/two-megapixel.jpg"] = sample_jpeg(0, size=(1632, 1224))
+    with origin_server(photos) as origin, requests.Session() as session:
+        urls = [origin + path for path in photos if path.startswith("/poll-")]
+        done = reducer_call(session, base_url, {"key": key, "urllist": urls, "wait": 30})
+        if any(result["Status"]["Code"] != "2" for result in done):
+            raise RuntimeError("the 10 URLs did not finish within 30 s")
+        timings = []
+        for _ in range(polls):
+            started = time.perf_counter()
+            reducer_call(session, base_url, {"key": key, "urllist": urls})
+            timings.append(time.perf_counter() - started)
+        print(
+            f"  ShortPixel re-POST of 10 done URLs: {len(timings) / sum(timings):6.1f} polls/s   "
+            f"p50 {percentile(timings, 0.5) * 1000:6.1f} ms   p99 {percentile(timings, 0.99) * 1000:6.1f} ms"
+        )
+        started = time.perf_counter()
+        body = {"key": key, "urllist": [origin + "/two-megapixel.jpg"]}
+        while reducer_call(session, base_url, body)[0]["Status"]["Code"] == "1":
+            time.sleep(0.05)
+        print(f"  ShortPixel first POST to Code 2, one 2 MP JPEG (default set): {time.perf_counter() - started:.2f} s")
+
+
 def report(base_url: str, key: str, faces: list[str], runs: int) -> None:
     data = sample_jpeg()
     print(f"{len(data) // 1024} KB JPEG, lossy, original format, {runs} sequential round trips per face")
@@ -139,6 +213,8 @@ def report(base_url: str, key: str, faces: list[str], runs: int) -> None:
         timings = measure(FACES[name], base_url, key, data, runs)
         p50, p99 = percentile(timings, 0.5) * 1000, percentile(timings, 0.99) * 1000
         print(f"{name:>12}: p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   mean {statistics.mean(timings) * 1000:7.1f} ms")
+    if "shortpixel" in faces:
+        report_shortpixel_polling(base_url, key, polls=runs * 4)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -154,7 +230,7 @@ def main(argv: list[str] | None = None) -> None:
             parser.error("--url needs --key")
         report(args.url.rstrip("/"), args.key, faces, args.runs)
         return
-    with throwaway_service(credits=(args.runs + 2) * len(faces) + 10) as (base_url, key):
+    with throwaway_service(credits=(args.runs + 2) * len(faces) + 20) as (base_url, key):
         report(base_url, key, faces, args.runs)
 
 
