@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from . import resize
 from .codecs import CODECS, Picture, Setting, flatten
 from .decode import Source, decode
@@ -13,6 +15,8 @@ from .metric import Reference
 from .quality import Choice, Search
 from .result import Result, Variant
 from .spec import Format, Limits, Mode, Spec, Target
+
+PHOTO_FLAT_FRACTION = 0.45
 
 # Where each search starts: the class's known-good setting (anchors' best fixed settings).
 _START = {
@@ -42,12 +46,20 @@ def _validate(spec: Spec) -> None:
 
 
 def is_photo(source: Source) -> bool:
-    """Opaque, still, and with more than 4096 colours in a 256-pixel thumbnail: a photograph, not a graphic."""
+    """Opaque and still, with few flat runs: a photograph (or photo-like texture) rather than a graphic.
+
+    Graphics and screenshots repeat a pixel in its right-hand neighbour most of the time; photos, even
+    dithered palette ones, rarely do (corpus: photos 3-63 %, graphics 49-88 %). Measured on a few
+    hundred full-resolution rows, so it costs next to nothing.
+    """
     if source.has_alpha or source.animated:
         return False
-    thumb = source.image.convert("RGB")
-    thumb.thumbnail((256, 256))
-    return thumb.getcolors(4096) is None
+    pixels = np.asarray(source.image)
+    rows = pixels[:: max(1, pixels.shape[0] // 256)]
+    same = rows[:, 1:] == rows[:, :-1]
+    if same.ndim == 3:
+        same = same.all(axis=2)
+    return same.size == 0 or float(same.mean()) < PHOTO_FLAT_FRACTION
 
 
 def default_format(source: Source) -> Format:

@@ -24,7 +24,7 @@ from .errors import TargetUnreachable
 from .metric import SAMPLE_MARGIN, Reference
 
 MAX_VERIFY_STEPS = 3
-DEFAULT_SLOPE = 2.5  # score points per ladder step, typical at 70..85, until two probes measure it
+DEFAULT_SLOPE = 1.5  # score points per ladder step, typical at 70..85, until two probes measure it
 SKIP_MARGIN = 1.0  # skip probing the step below when it is predicted to miss by more than this
 
 
