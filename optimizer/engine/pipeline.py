@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -120,7 +120,9 @@ class _Job:
         ladders = codec.grid(target.mode, self.picture, self.spec)
         choice: Choice | None
         if self.spec.quality is not None:
-            choice = search.at(ladders[0][_closest(ladders[0], self.spec.quality)])
+            near = ladders[0][_closest(ladders[0], self.spec.quality)]
+            # The number given is the encoder's quality; a colour-count ladder takes its nearest step.
+            choice = search.at(near if near.label == "colours" else replace(near, quality=self.spec.quality))
         elif self.spec.target_size is not None:
             choice = search.fit_size(ladders[0], self.spec.target_size)
         else:
