@@ -3,9 +3,10 @@
     .venv/bin/python -m optimizer.bench --items 200
     REDUCER_DATABASE_URL=postgresql://... REDUCER_REDIS_URL=redis://... .venv/bin/python -m optimizer.bench
 
-Migrates the configured database, opens a scratch account, starts a real `manage.py qcluster`,
-submits tiny distinct uploads one after another and prints the task latency (submit -> done, the
-queue and bookkeeping, not image work) and items/s from the first submit to the last item done.
+Migrates the configured database, opens a scratch account and starts a real `manage.py qcluster`.
+Then, with tiny distinct uploads (so the figures are the queue and bookkeeping, not image work):
+latency, one item at a time, submit -> start and submit -> done; throughput, a burst of items
+submitted at once, items/s from the first submit to the last item done.
 Use a scratch database: the account and its items stay behind.
 """
 
@@ -14,8 +15,8 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import random
 import signal
-import statistics
 import subprocess
 import sys
 import time
@@ -30,14 +31,21 @@ ROOT = Path(__file__).resolve().parent.parent
 def tiny_jpeg(seed: int) -> bytes:
     from PIL import Image
 
+    noise = random.Random(seed).randbytes(16 * 16 * 3)
     buffer = io.BytesIO()
-    Image.new("RGB", (16, 16), (seed % 256, (seed // 256) % 256, 90)).save(buffer, "JPEG", quality=95)
+    Image.frombytes("RGB", (16, 16), noise).save(buffer, "JPEG", quality=95)
     return buffer.getvalue()
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[round(fraction * (len(ordered) - 1))]
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=200)
+    parser.add_argument("--items", type=int, default=200, help="items in the throughput burst")
+    parser.add_argument("--latency-items", type=int, default=30, help="items timed one at a time")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reducer.settings")
     django.setup()
@@ -51,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     from optimizer.models import Item
 
     call_command("migrate", interactive=False, verbosity=0)
-    account, _ = open_account(f"bench-{uuid.uuid4().hex[:8]}", monthly_quota=args.items)
+    account, _ = open_account(f"bench-{uuid.uuid4().hex[:8]}", monthly_quota=args.items + args.latency_items)
     spec = Spec(targets=(Target(Mode.LOSSY),))
     cluster = subprocess.Popen(
         [sys.executable, str(ROOT / "manage.py"), "qcluster"],
@@ -61,32 +69,40 @@ def main(argv: list[str] | None = None) -> None:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    pending = [Item.Status.QUEUED, Item.Status.RUNNING]
+
+    def submit(seed: int) -> Item:
+        request = services.WorkRequest(services.UploadSource(tiny_jpeg(seed)), spec)
+        return services.submit(account, "internal", [request])[0].item
+
     try:
         time.sleep(3)  # let the workers start: their start-up is not the queue's latency
-        started = time.time()
-        for n in range(args.items):
-            request = services.WorkRequest(services.UploadSource(tiny_jpeg(n)), spec)
-            services.submit(account, "internal", [request])
-        items = Item.objects.filter(account=account)
-        while items.filter(status__in=[Item.Status.QUEUED, Item.Status.RUNNING]).exists():
-            time.sleep(0.2)
-        finished = list(items.values_list("created_at", "started_at", "finished_at", "status"))
+        starts, dones = [], []
+        for seed in range(args.latency_items):
+            item = submit(seed)
+            while Item.objects.filter(pk=item.pk, status__in=pending).exists():
+                time.sleep(0.005)
+            item.refresh_from_db()
+            starts.append((item.started_at - item.created_at).total_seconds())
+            dones.append((item.finished_at - item.created_at).total_seconds())
+        begun = time.time()
+        burst = [submit(args.latency_items + seed).pk for seed in range(args.items)]
+        while Item.objects.filter(pk__in=burst, status__in=pending).exists():
+            time.sleep(0.05)
+        finished = Item.objects.filter(pk__in=burst)
+        last = max(finished.values_list("finished_at", flat=True)).timestamp()
+        failed = finished.exclude(status=Item.Status.DONE).count()
     finally:
         cluster.send_signal(signal.SIGTERM)
         cluster.wait(timeout=30)
-    done = [row for row in finished if row[3] == Item.Status.DONE]
-    latencies = sorted((end - created).total_seconds() for created, _, end, _ in done)
-    waits = sorted((begun - created).total_seconds() for created, begun, _, _ in done)
-    span = max(end for *_, end, _ in done).timestamp() - started
     broker = "Redis" if settings.REDUCER_REDIS_URL else "ORM"
-    print(f"{connection_name()} + {broker} broker, {settings.REDUCER_QUEUE_WORKERS} workers, {args.items} items:")
-    print(f"  done {len(done)}, failed {len(finished) - len(done)}")
-    print(f"  submit -> start: median {statistics.median(waits) * 1000:.0f} ms")
+    print(f"{connection_name()} + {broker} broker, {settings.REDUCER_QUEUE_WORKERS} workers")
     print(
-        f"  submit -> done:  median {statistics.median(latencies) * 1000:.0f} ms, "
-        f"p90 {latencies[int(0.9 * (len(latencies) - 1))] * 1000:.0f} ms"
+        f"  latency, {len(dones)} items one at a time: submit -> start median {percentile(starts, 0.5) * 1000:.0f} ms"
+        f" (p90 {percentile(starts, 0.9) * 1000:.0f}), submit -> done median {percentile(dones, 0.5) * 1000:.0f} ms"
+        f" (p90 {percentile(dones, 0.9) * 1000:.0f})"
     )
-    print(f"  throughput: {len(done) / span:.1f} items/s")
+    print(f"  throughput, {args.items} items at once: {args.items / (last - begun):.1f} items/s, {failed} failed")
 
 
 def connection_name() -> str:

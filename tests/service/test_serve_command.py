@@ -1,6 +1,7 @@
 """`manage.py serve` (what bin/serve runs): migrates a fresh data folder, creates the demo account,
 serves HTTP and runs the cluster together, and stops both on SIGTERM."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -40,9 +41,15 @@ def fresh_service(tmp_path_factory):
         start_new_session=True,
     )
     yield process, port, log
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    if process.poll() is None:  # the test failed before stopping it: stop it the normal way
+        children = processes("ppid", process.pid)
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        finally:
+            for pid in {process.pid, *children}:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
     log.close()
     shutil.rmtree(data_dir, ignore_errors=True)
 
