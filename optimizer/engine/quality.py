@@ -11,15 +11,13 @@ format share the points they both visit.
 
 from __future__ import annotations
 
-import io
-import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from PIL import Image
 
-from .codecs import Codec, Picture, Setting
+from .codecs import Codec, Picture, Setting, decode_first
 from .errors import TargetUnreachable
 from .metric import SAMPLE_MARGIN, Reference
 
@@ -28,17 +26,13 @@ DEFAULT_SLOPE = 1.5  # score points per ladder step, typical at 70..85, until tw
 SKIP_MARGIN = 1.0  # skip probing the step below when it is predicted to miss by more than this
 
 
-def _slope(scores: dict[int, float]) -> float:
-    """Score gained per ladder step, from the probes so far (neighbouring pairs), clamped to sane values."""
-    points = sorted(scores.items())
-    slopes = [(b[1] - a[1]) / (b[0] - a[0]) for a, b in itertools.pairwise(points)]
-    return min(max(sum(slopes) / len(slopes), 0.3), 15.0) if slopes else DEFAULT_SLOPE
-
-
-def decode_first(data: bytes) -> Image.Image:
-    im = Image.open(io.BytesIO(data))
-    im.load()
-    return im
+def _slope(scores: dict[int, float], at: int) -> float:
+    """Score gained per ladder step near index ``at``: the secant to its nearest probed neighbour."""
+    others = [i for i in scores if i != at]
+    if not others:
+        return DEFAULT_SLOPE
+    near = min(others, key=lambda i: abs(i - at))
+    return min(max((scores[at] - scores[near]) / (at - near), 0.3), 15.0)
 
 
 @dataclass(frozen=True)
@@ -73,12 +67,19 @@ class Search:
         """The score of ``setting`` measured on cheap encodes of the sample tiles."""
         if setting not in self._probes:
             if self._exact:
-                score = self.reference.score(decode_first(self.full(setting)))
+                score = self.reference.score(self._preview(self.picture, setting))
             else:
-                tiles = [decode_first(self.codec.encode(tile, setting)) for tile in self._tiles]
-                score = self.reference.score_tiles(tiles)
+                score = self.reference.score_tiles([self._preview(tile, setting) for tile in self._tiles])
             self._probes[setting] = score
         return self._probes[setting]
+
+    def _preview(self, picture: Picture, setting: Setting) -> Image.Image:
+        preview = getattr(self.codec, "preview", None)
+        if preview is not None:
+            return preview(picture, setting)
+        if picture is self.picture:
+            return decode_first(self.full(setting))  # the final bytes, if this setting wins
+        return decode_first(self.codec.encode(picture, setting))
 
     def _final(self, setting: Setting) -> Choice:
         data = self.full(setting)
@@ -86,12 +87,11 @@ class Search:
         return Choice(setting, data, score)
 
     def _refined(self, ladder: tuple[Setting, ...], index: int, floor: float) -> int:
-        """After a search at the faster probe speed, step down while the final speed still meets the floor."""
-        if ladder[index].for_probe() == ladder[index]:
+        """After a search at the faster probe speed, search below it at the final speed (which scores higher)."""
+        if ladder[index].for_probe() == ladder[index] or index == 0:
             return index
-        while index > 0 and self.probe(ladder[index - 1]) >= floor:
-            index -= 1
-        return index
+        found = self.lowest_passing(ladder, floor, index - 1, fast=False, known_pass=index)
+        return index if found is None else found
 
     def _verified(self, ladder: tuple[Setting, ...], index: int, floor: float) -> Choice | None:
         """Encode in full from ``index`` upwards until the encode meets the floor."""
@@ -101,30 +101,33 @@ class Search:
                 return choice
         return None
 
-    def lowest_passing(self, ladder: tuple[Setting, ...], floor: float, start: int) -> int | None:
+    def lowest_passing(self, ladder: tuple[Setting, ...], floor: float, start: int, fast: bool = True,
+                       known_pass: int | None = None) -> int | None:
         """The first ladder index whose probe meets ``floor``: a bracketing search from ``start`` that
-        interpolates the score curve (monotonic in the setting), usually in three probes."""
-        fail, ok = -1, len(ladder)  # highest index known to fail, lowest known to pass
+        interpolates the score curve (monotonic in the setting), usually in three probes. ``fast``
+        probes at the codec's probe speed; ``known_pass`` bounds the search from above."""
+        # highest index known to fail, lowest known to pass
+        fail, ok = -1, len(ladder) if known_pass is None else known_pass
         scores: dict[int, float] = {}
         i = min(max(start, 0), len(ladder) - 1)
         while ok - fail > 1:
-            scores[i] = self.probe(ladder[i].for_probe())
+            scores[i] = self.probe(ladder[i].for_probe() if fast else ladder[i])
             if scores[i] >= floor:
                 ok = i
             else:
                 fail = i
             if ok - fail <= 1:
                 break
-            slope = _slope(scores)
-            if fail >= 0 and ok < len(ladder):
-                guess = fail + math.ceil((floor - scores[fail]) / max(slope, 1e-6))
-                if guess >= ok and ok - 1 > fail and scores[ok] - slope < floor - SKIP_MARGIN:
+            # Step from the bracket end nearest the floor, along the local secant: the curve bends, so
+            # the far end's slope misleads (regula falsi crawls on curves like AVIF's on gradients).
+            if ok in scores and (fail < 0 or scores[ok] - floor <= floor - scores[fail]):
+                slope = _slope(scores, ok)
+                if fail >= 0 and ok - 1 > fail and scores[ok] - slope < floor - SKIP_MARGIN:
                     break  # the step below is predicted to miss clearly: do not spend a probe on it
-                i = min(max(guess, fail + 1), ok - 1)
-            elif ok == len(ladder):
-                i = min(len(ladder) - 1, fail + max(1, math.ceil((floor - scores[fail]) / slope)))
+                i = ok - max(1, math.floor((scores[ok] - floor) / slope))
             else:
-                i = max(0, ok - max(1, math.floor((scores[ok] - floor) / slope)))
+                i = fail + max(1, math.ceil((floor - scores[fail]) / _slope(scores, fail)))
+            i = min(max(i, fail + 1), ok - 1)
         return ok if ok < len(ladder) else None
 
     def meet_floor(self, ladders: tuple[tuple[Setting, ...], ...], floor: float,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -74,6 +75,9 @@ class Lossless:
 
 
 class Codec(Protocol):
+    """An output format. A codec may also offer ``preview(picture, setting) -> Image``: the first frame as
+    ``encode`` would decode, computed more cheaply (palette codecs skip compression); search probes use it."""
+
     format: Format
 
     def grid(self, mode: Mode, picture: Picture, spec: Spec) -> tuple[tuple[Setting, ...], ...]:
@@ -94,6 +98,13 @@ def register(codec: Codec) -> Codec:
 
 def ladder(qualities: range | tuple[int, ...], chroma: str = "4:2:0", encoder: str = "") -> tuple[Setting, ...]:
     return tuple(Setting(q, chroma, encoder=encoder) for q in qualities)
+
+
+def decode_first(data: bytes) -> Image.Image:
+    """The first frame of an encoded image, decoded."""
+    im = Image.open(io.BytesIO(data))
+    im.load()
+    return im
 
 
 def flatten(im: Image.Image, background: tuple[int, int, int] = (255, 255, 255)) -> Image.Image:

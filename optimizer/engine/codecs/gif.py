@@ -54,6 +54,9 @@ class GifCodec:
         frames = [to_srgb(f, picture.meta.icc) for f in picture.frames]
         return _save(picture, [quantize(f, setting) for f in frames])
 
+    def preview(self, picture: Picture, setting: Setting) -> Image.Image:
+        return quantize(to_srgb(picture.image, picture.meta.icc), setting)
+
     def lossless(self, picture: Picture, source: Source, resized: bool) -> Lossless:
         frames = [_exact_palette(f) for f in picture.frames]
         if any(f is None for f in frames):

@@ -76,6 +76,9 @@ class PngCodec:
     def encode(self, picture: Picture, setting: Setting) -> bytes:
         return _pillow_png(picture, tuple(quantize(f, setting) for f in picture.frames))
 
+    def preview(self, picture: Picture, setting: Setting) -> Image.Image:
+        return quantize(picture.image, setting)
+
     def lossless(self, picture: Picture, source: Source, resized: bool) -> Lossless:
         byte_level = source.pil_format == "PNG" and not resized and source.orientation == 1
         if byte_level and not picture.animated:
