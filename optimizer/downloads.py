@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 
 from .models import Item, Variant
 
@@ -23,7 +23,7 @@ def public_url(storage_name: str) -> str:
     return f"{settings.PUBLIC_URL}/{storage_name}"
 
 
-def serve_result(request: HttpRequest, name: str) -> FileResponse:
+def serve_result(request: HttpRequest, name: str) -> HttpResponse:
     """GET /results/...: only files that a live variant names are served."""
     storage_name = RESULTS_PREFIX + name
     variant = (
@@ -33,7 +33,9 @@ def serve_result(request: HttpRequest, name: str) -> FileResponse:
     )
     if variant is None or not default_storage.exists(storage_name):
         raise Http404("This result does not exist or has expired.")
-    response = FileResponse(default_storage.open(storage_name, "rb"), content_type=CONTENT_TYPES[variant.format])
-    response["Content-Length"] = str(variant.size)
+    # Read whole: results are bounded by REDUCER_MAX_BYTES, and a file iterator would be consumed
+    # synchronously under ASGI anyway.
+    with default_storage.open(storage_name, "rb") as handle:
+        response = HttpResponse(handle.read(), content_type=CONTENT_TYPES[variant.format])
     response["Cache-Control"] = "private, max-age=3600"
     return response
