@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from . import credits, keys
-from .models import Account, ApiKey, CreditEntry, Plan
+from .models import Account, AllowedOrigin, ApiKey, CreditEntry, Plan
 
 
 class PlanForm(forms.ModelForm):
@@ -31,6 +31,13 @@ class PlanInline(admin.StackedInline):
     @admin.display(description="available now")
     def available(self, plan: Plan) -> int:
         return plan.available
+
+
+class AllowedOriginInline(admin.TabularInline):
+    model = AllowedOrigin
+    extra = 0
+    verbose_name = "allowed source domain"
+    verbose_name_plural = "allowed source domains (none: any public source)"
 
 
 class ApiKeyInline(admin.TabularInline):
@@ -58,7 +65,7 @@ class LedgerInline(admin.TabularInline):
 class AccountAdmin(admin.ModelAdmin):
     list_display = ["name", "email", "is_active", "plan_name", "available", "created_at"]
     search_fields = ["name", "email"]
-    inlines = [PlanInline, ApiKeyInline, LedgerInline]
+    inlines = [PlanInline, AllowedOriginInline, ApiKeyInline, LedgerInline]
     actions = ["issue_key"]
 
     @admin.display(description="plan")

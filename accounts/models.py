@@ -151,3 +151,20 @@ class RateWindow(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["key", "window"], name="one_rate_window_per_key_minute")]
+
+
+class AllowedOrigin(models.Model):
+    """A source domain the account may optimize URLs from. No rows: any public source."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="allowed_origins")
+    domain = models.CharField(max_length=253, help_text="example.com also allows its subdomains (cdn.example.com).")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "domain"], name="one_row_per_allowed_domain")]
+
+    def __str__(self) -> str:
+        return self.domain
+
+    def save(self, *args, **kwargs) -> None:
+        self.domain = self.domain.strip().strip(".").lower()
+        super().save(*args, **kwargs)

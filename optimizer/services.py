@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts import credits
+from accounts import credits, origins
 from accounts.models import Account
 from optimizer.engine import Spec
 from reducer import sealing
@@ -45,7 +45,8 @@ class WorkRequest:
 
 @dataclass(frozen=True)
 class Submitted:
-    """The outcome for one WorkRequest: its item, or why there is none (``no_credits``)."""
+    """The outcome for one WorkRequest: its item, or why there is none (``no_credits``,
+    ``origin_not_allowed``)."""
 
     item: Item | None
     started: bool = False  # new work was queued (and a credit reserved) by this call
@@ -71,6 +72,9 @@ def submit(
     job: Job | None = None
     with transaction.atomic():
         for request in requests:
+            if isinstance(request.source, UrlSource) and not origins.allows(account.pk, request.source.url):
+                outcomes.append(Submitted(item=None, error="origin_not_allowed"))
+                continue
             source_ref = _source_ref(request.source)
             if not dedupe:
                 source_ref["nonce"] = uuid.uuid4().hex

@@ -35,6 +35,9 @@ UPLOAD_REFERENCE = re.compile(r"/u/(?P<sha256>[0-9a-f]{64})/")
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+REFUSALS = {"no_credits": Status.QUOTA_EXCEEDED, "origin_not_allowed": Status.DOMAIN_NOT_ALLOWED}
+
+
 @dataclass(frozen=True)
 class Entry:
     """One slot of the answer, in request order: an item to report, or a refusal."""
@@ -69,7 +72,8 @@ def _submit(account: Account, requests: list[tuple[int, services.WorkRequest]], 
     for (slot, _), outcome in zip(requests, outcomes, strict=True):
         entry = entries[slot]
         if outcome.item is None:
-            entries[slot] = Entry(entry.original_url, refusal=(Status.QUOTA_EXCEEDED, ""), key=entry.key)
+            refusal = REFUSALS[outcome.error]
+            entries[slot] = Entry(entry.original_url, refusal=(refusal, ""), key=entry.key)
         else:
             entries[slot] = Entry(entry.original_url, item_id=outcome.item.pk, key=entry.key)
 

@@ -117,6 +117,8 @@ class CompressView(V1View):
         (submitted,) = submit(request.user, "v1", [request_], dedupe=False)
         if submitted.error == "no_credits":
             raise ApiError("no_credits", "The account has no credits left.")
+        if submitted.error == "origin_not_allowed":
+            raise ApiError("origin_not_allowed", "This account may not optimize images from this domain.", "url")
         return submitted.item
 
 
