@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import types
@@ -39,7 +40,7 @@ def _from_json(kind: Any, value: Any) -> Any:
     if isinstance(kind, type) and issubclass(kind, Enum):
         return kind(value)
     if dataclasses.is_dataclass(kind):
-        hints = typing.get_type_hints(kind)
+        hints = _field_types(kind)
         known = {field.name for field in dataclasses.fields(kind)}
         return kind(**{name: _from_json(hints[name], part) for name, part in value.items() if name in known})
     return value
@@ -50,6 +51,11 @@ def with_service_defaults(spec: Spec) -> Spec:
     return dataclasses.replace(
         spec, lossy_floor=settings.REDUCER_LOSSY_FLOOR, glossy_floor=settings.REDUCER_GLOSSY_FLOOR
     )
+
+
+@functools.cache
+def _field_types(kind: type) -> dict[str, Any]:
+    return typing.get_type_hints(kind)
 
 
 def spec_from_json(data: dict) -> Spec:

@@ -68,24 +68,28 @@ def submit(
     for request in requests:
         if isinstance(request.source, UploadSource):
             _keep_upload(account, request.source)
+    allowed = origins.rule(account.pk)
+    keys = []
+    for request in requests:
+        source_ref = _source_ref(request.source)
+        if not dedupe:
+            source_ref["nonce"] = uuid.uuid4().hex
+        keys.append(identity(source_ref, request.spec))
     outcomes: list[Submitted] = []
     job: Job | None = None
     with transaction.atomic():
-        for request in requests:
-            if isinstance(request.source, UrlSource) and not origins.allows(account.pk, request.source.url):
+        existing = {item.identity: item for item in Item.objects.filter(account=account, identity__in=set(keys))}
+        for request, key in zip(requests, keys, strict=True):
+            if isinstance(request.source, UrlSource) and not allowed(request.source.url):
                 outcomes.append(Submitted(item=None, error="origin_not_allowed"))
-                continue
-            source_ref = _source_ref(request.source)
-            if not dedupe:
-                source_ref["nonce"] = uuid.uuid4().hex
-            key = identity(source_ref, request.spec)
-            item = Item.objects.filter(account=account, identity=key).first()
-            if item is not None:
-                outcomes.append(_resubmit(item, refresh=refresh))
-                continue
-            if job is None:
-                job = Job.objects.create(account=account, face=face)
-            outcomes.append(_create(job, request, key))
+            elif key in existing:
+                outcomes.append(_resubmit(existing[key], refresh=refresh))
+            else:
+                job = job or Job.objects.create(account=account, face=face)
+                outcome = _create(job, request, key)
+                if outcome.item is not None:  # the same source twice in one request is one item
+                    existing[key] = outcome.item
+                outcomes.append(outcome)
     return outcomes
 
 
