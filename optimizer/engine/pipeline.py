@@ -80,19 +80,22 @@ class _Job:
     limits: Limits
     picture: Picture
     resized: bool
-    _references: dict[bool, Reference] = field(default_factory=dict)
+    _references: dict[tuple[bool, int], Reference] = field(default_factory=dict)
     _searches: dict[Format, Search] = field(default_factory=dict)
 
-    def reference(self, flattened: bool) -> Reference:
-        if flattened not in self._references:
+    def reference(self, flattened: bool, max_pixels: int) -> Reference:
+        key = (flattened, max_pixels)
+        if key not in self._references:
             image = flatten(self.picture.image) if flattened else self.picture.image
-            self._references[flattened] = Reference(image, self.limits.metric_pixels)
-        return self._references[flattened]
+            self._references[key] = Reference(image, max_pixels)
+        return self._references[key]
 
     def search(self, fmt: Format) -> Search:
         if fmt not in self._searches:
             flattened = fmt is Format.JPEG and self.picture.has_alpha
-            self._searches[fmt] = Search(CODECS[fmt], self.picture, self.reference(flattened))
+            probes = self.reference(flattened, self.limits.metric_pixels)
+            verifier = self.reference(flattened, max(self.limits.verify_pixels, self.limits.metric_pixels))
+            self._searches[fmt] = Search(CODECS[fmt], self.picture, probes, verifier)
         return self._searches[fmt]
 
     def _variant(self, target: Target, fmt: Format, data: bytes | None, setting: str,

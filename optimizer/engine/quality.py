@@ -3,10 +3,10 @@
 Probes are cheap and bounded: when the metric samples tiles of a large image, a probe encodes each
 tile on its own (on the corpus this scores within about 0.5 point of the same tiles cut from a full
 encode), so a probe costs the same on 2 MP and on 50 MP; an animation is probed on its first frame.
-Where a codec offers a faster probe speed (AVIF), the search runs at that speed and then steps down
-at the final speed. The chosen setting is encoded in full once and verified on the sample, stepping
-up the ladder if it falls short. Probes are cached per job, so the lossy and glossy searches of one
-format share the points they both visit.
+Where a codec offers a faster probe speed (AVIF), the search runs at that speed and then searches
+below at the final speed. The chosen setting is encoded in full once and verified on every pixel (on
+a larger sample above ``Limits.verify_pixels``), stepping up the ladder if it falls short. Probes
+are cached per job, so the lossy and glossy searches of one format share the points they both visit.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ class Search:
 
     codec: Codec
     picture: Picture
-    reference: Reference
+    reference: Reference  # scores probes: a small sample of tiles on large images
+    verifier: Reference  # scores the chosen encode: every pixel up to a larger bound
     _probes: dict[Setting, float] = field(default_factory=dict)
     _full: dict[Setting, bytes] = field(default_factory=dict)
 
@@ -83,8 +84,9 @@ class Search:
 
     def _final(self, setting: Setting) -> Choice:
         data = self.full(setting)
-        score = self.probe(setting) if self._exact else self.reference.score(decode_first(data))
-        return Choice(setting, data, score)
+        if self._exact and self.verifier is self.reference:
+            return Choice(setting, data, self.probe(setting))
+        return Choice(setting, data, self.verifier.score(decode_first(data)))
 
     def _refined(self, ladder: tuple[Setting, ...], index: int, floor: float) -> int:
         """After a search at the faster probe speed, search below it at the final speed (which scores higher)."""
@@ -133,14 +135,14 @@ class Search:
     def meet_floor(self, ladders: tuple[tuple[Setting, ...], ...], floor: float,
                    start: Callable[[tuple[Setting, ...]], int]) -> Choice | None:
         """The smallest verified encode over all ladders, or None when none reaches the floor."""
-        if self.reference.sampled:
-            floor += SAMPLE_MARGIN
+        probe_floor = floor + SAMPLE_MARGIN if self.reference.sampled else floor
+        verify_floor = floor + SAMPLE_MARGIN if self.verifier.sampled else floor
         best: Choice | None = None
         for ladder in ladders:
-            index = self.lowest_passing(ladder, floor, start(ladder))
+            index = self.lowest_passing(ladder, probe_floor, start(ladder))
             if index is None:
                 continue
-            choice = self._verified(ladder, self._refined(ladder, index, floor), floor)
+            choice = self._verified(ladder, self._refined(ladder, index, probe_floor), verify_floor)
             if choice is not None and (best is None or len(choice.data) < len(best.data)):
                 best = choice
         return best
@@ -161,4 +163,4 @@ class Search:
 
     def at(self, setting: Setting) -> Choice:
         data = self.full(setting)
-        return Choice(setting, data, self.reference.score(decode_first(data)))
+        return Choice(setting, data, self.verifier.score(decode_first(data)))

@@ -66,4 +66,5 @@ class Limits:
     max_pixels: int = 50_000_000  # summed over frames
     max_frames: int = 500
     max_bytes: int = 50 * 1024 * 1024
-    metric_pixels: int = 1_000_000  # above this the metric scores a fixed sample of tiles, not every pixel
+    metric_pixels: int = 524_288  # search probes score a sample of tiles of about this many pixels (two 512² tiles)
+    verify_pixels: int = 2_500_000  # the chosen encode is scored on every pixel up to this, on tiles above

@@ -1,0 +1,40 @@
+"""The engine's SSIMULACRA2 agrees with the PyPI reference package and stays bounded on large images."""
+
+import numpy as np
+from PIL import Image
+from ssimulacra2 import compute_ssimulacra2
+
+from optimizer.engine import Format, Limits, Mode, Spec, Target, optimize
+from optimizer.engine.metric import TILE, Reference, sample_boxes
+
+from .conftest import decoded, encode, photo
+
+
+def test_matches_the_reference_package(tmp_path):
+    source = photo(200, 150)
+    distorted = decoded(encode(source, "JPEG", quality=40))
+    source.save(tmp_path / "a.png")
+    distorted.save(tmp_path / "b.png")
+    expected = compute_ssimulacra2(str(tmp_path / "a.png"), str(tmp_path / "b.png"))
+    assert abs(Reference(source).score(distorted) - expected) < 0.5
+
+
+def test_alpha_counts():
+    source = photo(160, 120, mode="RGBA")
+    holes = np.asarray(source).copy()
+    holes[40:80, 60:100, 3] = 255 - holes[40:80, 60:100, 3]  # change only the alpha
+    assert Reference(source).score(Image.fromarray(holes, "RGBA")) < 90
+    assert Reference(source).score(source) == 100.0
+
+
+def test_large_images_are_sampled_with_bounded_tiles():
+    boxes = sample_boxes(photo(3000, 2000), 4 * TILE * TILE)
+    assert len(boxes) == 4
+    assert all(b[2] - b[0] == TILE and b[3] - b[1] == TILE for b in boxes)
+
+
+def test_sampled_search_still_meets_the_floor_on_every_pixel():
+    source = photo(1100, 1050, seed=3)
+    limits = Limits(metric_pixels=TILE * TILE * 2, verify_pixels=2_000_000)
+    variant = optimize(encode(source, "PNG"), Spec(targets=(Target(Mode.LOSSY, Format.WEBP),)), limits).variants[0]
+    assert Reference(source, max_pixels=10**9).score(decoded(variant.data)) >= 70
