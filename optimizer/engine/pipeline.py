@@ -118,6 +118,8 @@ class _Job:
         codec = CODECS[fmt]
         if target.mode is Mode.LOSSLESS:
             encoded = codec.lossless(self.picture, self.source, self.resized)
+            if encoded.data is None and self.resized and fmt is not Format.AVIF:
+                return self._best_effort(target, fmt, encoded.note)
             return self._variant(target, fmt, encoded.data, encoded.setting, None, encoded.note)
         search = self.search(fmt)
         ladders = codec.grid(target.mode, self.picture, self.spec)
@@ -137,12 +139,28 @@ class _Job:
         return self._variant(target, fmt, choice.data, str(choice.setting), round(choice.score, 2))
 
     def _fallback(self, target: Target, fmt: Format, floor: float) -> Variant:
-        """No lossy setting reaches the floor: the lossless encoding does, if the format has one."""
+        """The mode's settings miss the floor: the glossy ones (4:4:4 chroma, higher qualities) may
+        reach it, else the lossless encoding does, if the format has one."""
+        if target.mode is Mode.LOSSY:
+            wider = CODECS[fmt].grid(Mode.GLOSSY, self.picture, self.spec)
+            start = _START[(fmt, Mode.GLOSSY)]
+            choice = self.search(fmt).meet_floor(wider, floor, lambda ladder: _closest(ladder, start))
+            if choice is not None:
+                return self._variant(target, fmt, choice.data, str(choice.setting), round(choice.score, 2))
         encoded = CODECS[fmt].lossless(self.picture, self.source, self.resized)
         note = f"no lossy setting reaches {floor:g}"
-        if encoded.data is None:
-            return self._variant(target, fmt, None, "", None, f"{note}; {encoded.note}")
-        return self._variant(target, fmt, encoded.data, encoded.setting, 100.0, f"{note}: lossless")
+        if encoded.data is not None:
+            return self._variant(target, fmt, encoded.data, encoded.setting, 100.0, f"{note}: lossless")
+        if self.resized:
+            return self._best_effort(target, fmt, f"{note}; {encoded.note}")
+        return self._variant(target, fmt, None, "", None, f"{note}; {encoded.note}")
+
+    def _best_effort(self, target: Target, fmt: Format, note: str) -> Variant:
+        """A resized image has no original to fall back on: its highest-scoring setting is served."""
+        search = self.search(fmt)
+        tops = [search.at(ladder[-1]) for ladder in CODECS[fmt].grid(Mode.GLOSSY, self.picture, self.spec)]
+        best = max(tops, key=lambda choice: choice.score)
+        return self._variant(target, fmt, best.data, str(best.setting), round(best.score, 2), f"{note}: best setting")
 
 
 def optimize(data: bytes, spec: Spec, limits: Limits = Limits()) -> Result:
