@@ -21,9 +21,8 @@ from .codecs import Codec, Picture, Setting, decode_first
 from .errors import TargetUnreachable
 from .metric import SAMPLE_MARGIN, Reference
 
-MAX_VERIFY_STEPS = 3
+MAX_VERIFY_STEPS = 3  # full encodes per ladder when verification keeps falling short
 DEFAULT_SLOPE = 1.5  # score points per ladder step, typical at 70..85, until two probes measure it
-SKIP_MARGIN = 1.0  # skip probing the step below when it is predicted to miss by more than this
 
 
 def _slope(scores: dict[int, float], at: int) -> float:
@@ -95,21 +94,28 @@ class Search:
         found = self.lowest_passing(ladder, floor, index - 1, fast=False, known_pass=index)
         return index if found is None else found
 
-    def _verified(self, ladder: tuple[Setting, ...], index: int, floor: float) -> Choice | None:
-        """Encode in full from ``index`` upwards until the encode meets the floor."""
-        for i in range(index, min(len(ladder), index + MAX_VERIFY_STEPS)):
-            choice = self._final(ladder[i])
+    def _verified(self, ladder: tuple[Setting, ...], index: int, probe_floor: float,
+                  floor: float) -> Choice | None:
+        """Encode ``index`` in full and verify it; when it falls short, raise the probe floor by how far
+        the probes read above the verifier here, search again above ``index``, and verify that."""
+        for _ in range(MAX_VERIFY_STEPS):
+            choice = self._final(ladder[index])
             if choice.score >= floor:
                 return choice
+            probe_floor = max(probe_floor, floor + self.probe(ladder[index]) - choice.score + 0.25)
+            found = self.lowest_passing(ladder, probe_floor, index + 1, fast=False, known_fail=index)
+            if found is None:
+                return None
+            index = found
         return None
 
     def lowest_passing(self, ladder: tuple[Setting, ...], floor: float, start: int, fast: bool = True,
-                       known_pass: int | None = None) -> int | None:
+                       known_pass: int | None = None, known_fail: int = -1) -> int | None:
         """The first ladder index whose probe meets ``floor``: a bracketing search from ``start`` that
         interpolates the score curve (monotonic in the setting), usually in three probes. ``fast``
-        probes at the codec's probe speed; ``known_pass`` bounds the search from above."""
+        probes at the codec's probe speed; ``known_pass`` and ``known_fail`` bound the search."""
         # highest index known to fail, lowest known to pass
-        fail, ok = -1, len(ladder) if known_pass is None else known_pass
+        fail, ok = known_fail, len(ladder) if known_pass is None else known_pass
         scores: dict[int, float] = {}
         i = min(max(start, 0), len(ladder) - 1)
         while ok - fail > 1:
@@ -123,10 +129,7 @@ class Search:
             # Step from the bracket end nearest the floor, along the local secant: the curve bends, so
             # the far end's slope misleads (regula falsi crawls on curves like AVIF's on gradients).
             if ok in scores and (fail < 0 or scores[ok] - floor <= floor - scores[fail]):
-                slope = _slope(scores, ok)
-                if fail >= 0 and ok - 1 > fail and scores[ok] - slope < floor - SKIP_MARGIN:
-                    break  # the step below is predicted to miss clearly: do not spend a probe on it
-                i = ok - max(1, math.floor((scores[ok] - floor) / slope))
+                i = ok - max(1, math.floor((scores[ok] - floor) / _slope(scores, ok)))
             else:
                 i = fail + max(1, math.ceil((floor - scores[fail]) / _slope(scores, fail)))
             i = min(max(i, fail + 1), ok - 1)
@@ -135,14 +138,15 @@ class Search:
     def meet_floor(self, ladders: tuple[tuple[Setting, ...], ...], floor: float,
                    start: Callable[[tuple[Setting, ...]], int]) -> Choice | None:
         """The smallest verified encode over all ladders, or None when none reaches the floor."""
-        probe_floor = floor + SAMPLE_MARGIN if self.reference.sampled else floor
         verify_floor = floor + SAMPLE_MARGIN if self.verifier.sampled else floor
+        probe_floor = verify_floor + SAMPLE_MARGIN if self.reference.sampled else verify_floor
         best: Choice | None = None
         for ladder in ladders:
             index = self.lowest_passing(ladder, probe_floor, start(ladder))
             if index is None:
                 continue
-            choice = self._verified(ladder, self._refined(ladder, index, probe_floor), verify_floor)
+            index = self._refined(ladder, index, probe_floor)
+            choice = self._verified(ladder, index, probe_floor, verify_floor)
             if choice is not None and (best is None or len(choice.data) < len(best.data)):
                 best = choice
         return best

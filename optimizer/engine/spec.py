@@ -67,4 +67,4 @@ class Limits:
     max_frames: int = 500
     max_bytes: int = 50 * 1024 * 1024
     metric_pixels: int = 524_288  # search probes score a sample of tiles of about this many pixels (two 512² tiles)
-    verify_pixels: int = 2_500_000  # the chosen encode is scored on every pixel up to this, on tiles above
+    verify_pixels: int = 4_500_000  # the chosen encode is scored on every pixel up to this, on tiles above
