@@ -100,16 +100,19 @@ def processes(field: str, value: int) -> set[int]:
     return found
 
 
-class Cluster:
-    """A real ``manage.py qcluster``, started by the tests."""
+class ServiceProcess:
+    """A service process started by the tests, under the test network guard, logging to a file
+    in the test data folder; stopped as an operator would (TERM, then whatever is left)."""
 
-    def __init__(self, log_path: Path) -> None:
-        self.log_path = log_path
-        self._log = open(log_path, "ab")  # noqa: SIM115 - lives as long as the cluster
+    def __init__(self, name: str, command: list[str], **env: str) -> None:
+        log_dir = Path(settings.DATA_DIR) / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = log_dir / f"{name}-{os.getpid()}.log"
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 - lives as long as the process
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.guarded", str(ROOT / "manage.py"), "qcluster"],
+            [sys.executable, "-m", "tests.guarded", *command],
             cwd=ROOT,
-            env=service_environment(),
+            env=service_environment(**env),
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -117,10 +120,6 @@ class Cluster:
 
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def worker_pids(self) -> set[int]:
-        """PIDs of the cluster's child processes (sentinel, monitor, pusher, workers)."""
-        return processes("pgid", self.process.pid) - {self.process.pid}
 
     def stop(self) -> None:
         self.process.terminate()
@@ -132,16 +131,15 @@ class Cluster:
             self._log.close()
 
 
-@pytest.fixture(scope="module")
-def cluster(django_db_setup, django_db_blocker) -> Iterator[Cluster]:
-    # Per module, so that modules which drive the job model in-process never race a cluster.
-    log_dir = Path(settings.DATA_DIR) / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    running = Cluster(log_dir / f"cluster-{os.getpid()}.log")
-    try:
-        yield running
-    finally:
-        running.stop()
+class Cluster(ServiceProcess):
+    """A real ``manage.py qcluster``."""
+
+    def __init__(self) -> None:
+        super().__init__("cluster", [str(ROOT / "manage.py"), "qcluster"])
+
+    def worker_pids(self) -> set[int]:
+        """PIDs of the cluster's child processes (sentinel, monitor, pusher, workers)."""
+        return processes("pgid", self.process.pid) - {self.process.pid}
 
 
 def free_port() -> int:
@@ -152,23 +150,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class WebServer:
-    """A real uvicorn serving reducer on 127.0.0.1, sharing the test database and files."""
+class WebServer(ServiceProcess):
+    """A real uvicorn serving reducer on 127.0.0.1."""
 
-    def __init__(self, log_path: Path) -> None:
+    def __init__(self) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self._log = open(log_path, "ab")  # noqa: SIM115 - lives as long as the server
-        self.log_path = log_path
         command = ["uvicorn", "reducer.asgi:application", "--host", "127.0.0.1", "--port", str(self.port)]
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.guarded", *command, "--log-level", "warning"],
-            cwd=ROOT,
-            env=service_environment(REDUCER_PUBLIC_URL=self.url),
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        super().__init__("web", [*command, "--log-level", "warning"], REDUCER_PUBLIC_URL=self.url)
         wait_for(self._healthy, timeout=30, interval=0.1, message="the web server did not start")
 
     def _healthy(self) -> bool:
@@ -179,21 +168,20 @@ class WebServer:
         except requests.ConnectionError:
             return False
 
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        finally:
-            if self.process.poll() is None:
-                os.killpg(self.process.pid, 9)
-            self._log.close()
+
+@pytest.fixture(scope="module")
+def cluster(django_db_setup, django_db_blocker) -> Iterator[Cluster]:
+    # Per module, so that modules which drive the job model in-process never race a cluster.
+    running = Cluster()
+    try:
+        yield running
+    finally:
+        running.stop()
 
 
 @pytest.fixture(scope="session")
 def web(django_db_setup, django_db_blocker) -> Iterator[WebServer]:
-    log_dir = Path(settings.DATA_DIR) / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    server = WebServer(log_dir / f"web-{os.getpid()}.log")
+    server = WebServer()
     try:
         yield server
     finally:

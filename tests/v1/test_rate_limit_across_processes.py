@@ -1,59 +1,20 @@
 """Two web processes share one counter: a key's limit holds whichever process answers."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 import requests
-from django.conf import settings
 
 from accounts.models import Plan
-from tests.conftest import ROOT, service_environment, wait_for
+from tests.conftest import WebServer
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _serving(url: str) -> bool:
-    try:
-        return requests.get(f"{url}/healthz", timeout=5).status_code == 200
-    except requests.ConnectionError:
-        return False
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def two_web_processes(django_db_setup, django_db_blocker):
-    log_dir = Path(settings.DATA_DIR) / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    servers = []
-    with open(log_dir / f"v1-web-{os.getpid()}.log", "ab") as log:
-        for _ in range(2):
-            port = _free_port()
-            command = [sys.executable, "-m", "uvicorn", "reducer.asgi:application", "--port", str(port)]
-            process = subprocess.Popen(
-                [*command, "--host", "127.0.0.1", "--log-level", "warning"],
-                cwd=ROOT,
-                env=service_environment(),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            servers.append((process, f"http://127.0.0.1:{port}"))
-        try:
-            for _, url in servers:
-                wait_for(lambda url=url: _serving(url), timeout=30, interval=0.1, message="uvicorn did not start")
-            yield [url for _, url in servers]
-        finally:
-            for process, _ in servers:
-                process.terminate()
-                process.wait(timeout=15)
+    servers = [WebServer(), WebServer()]
+    try:
+        yield [server.url for server in servers]
+    finally:
+        for server in servers:
+            server.stop()
 
 
 def _alternate(urls, key, count):
