@@ -153,9 +153,9 @@ def _compare(reference: list[_Scale], rgb: np.ndarray) -> np.ndarray:
 def sample_boxes(image: Image.Image, max_pixels: int) -> tuple[tuple[int, int, int, int], ...]:
     """Tiles covering about ``max_pixels`` as crop boxes; one box when the image is small enough.
 
-    Tiles are chosen across the range of local detail, from the flattest to the busiest candidate
-    (flat areas show banding and blocking, busy ones blur): an even spread of tiles misses the flat
-    sky of a landscape often enough to read several points high.
+    Tiles are a stratified sample over local detail (one from each band, flattest to busiest): flat
+    areas show banding and blocking, busy ones blur, and an even spread over the frame misses the
+    flat sky of a landscape often enough to read several points high.
     """
     w, h = image.size
     if w * h <= max_pixels or w < 2 * TILE or h < 2 * TILE:
@@ -177,7 +177,7 @@ def sample_boxes(image: Image.Image, max_pixels: int) -> tuple[tuple[int, int, i
             return float(np.abs(np.diff(cell, axis=1)).mean() + np.abs(np.diff(cell, axis=0)).mean())
 
         ranked = sorted(candidates, key=detail)
-        chosen = [ranked[round(i * (len(ranked) - 1) / (count - 1))] for i in range(count)]
+        chosen = [ranked[int((i + 0.5) * len(ranked) / count)] for i in range(count)]
     return tuple((x, y, x + TILE, y + TILE) for x, y in chosen)
 
 

@@ -12,7 +12,7 @@ from .decode import Source, decode
 from .errors import InvalidSpec
 from .metadata import meta_for
 from .metric import Reference
-from .quality import Choice, Search
+from .quality import Calibration, Choice, Search
 from .result import Result, Variant
 from .spec import Format, Limits, Mode, Spec, Target
 
@@ -82,6 +82,7 @@ class _Job:
     resized: bool
     _references: dict[tuple[bool, int], Reference] = field(default_factory=dict)
     _searches: dict[Format, Search] = field(default_factory=dict)
+    _calibration: Calibration = field(default_factory=Calibration)
 
     def reference(self, flattened: bool, max_pixels: int) -> Reference:
         key = (flattened, max_pixels)
@@ -95,7 +96,7 @@ class _Job:
             flattened = fmt is Format.JPEG and self.picture.has_alpha
             probes = self.reference(flattened, self.limits.metric_pixels)
             verifier = self.reference(flattened, max(self.limits.verify_pixels, self.limits.metric_pixels))
-            self._searches[fmt] = Search(CODECS[fmt], self.picture, probes, verifier)
+            self._searches[fmt] = Search(CODECS[fmt], self.picture, probes, verifier, self._calibration)
         return self._searches[fmt]
 
     def _variant(self, target: Target, fmt: Format, data: bytes | None, setting: str,

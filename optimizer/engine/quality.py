@@ -21,6 +21,7 @@ from .codecs import Codec, Picture, Setting, decode_first
 from .errors import TargetUnreachable
 from .metric import SAMPLE_MARGIN, Reference
 
+CALIBRATION_SLACK = 0.25  # added to the measured probe-to-verifier offset
 MAX_VERIFY_STEPS = 3  # full encodes per ladder when verification keeps falling short
 DEFAULT_SLOPE = 1.5  # score points per ladder step, typical at 70..85, until two probes measure it
 
@@ -42,6 +43,19 @@ class Choice:
 
 
 @dataclass
+class Calibration:
+    """How far probe scores on the tile sample read above the verifier on this image, learnt per job and
+    shared by every format's search, so later searches aim right the first time."""
+
+    offsets: list[float] = field(default_factory=list)
+
+    def margin(self) -> float:
+        if not self.offsets:
+            return SAMPLE_MARGIN
+        return min(max(max(self.offsets[-3:]) + CALIBRATION_SLACK, -1.0), 5.0)
+
+
+@dataclass
 class Search:
     """One codec on one picture against one reference: probe cache plus the searches built on it."""
 
@@ -49,6 +63,7 @@ class Search:
     picture: Picture
     reference: Reference  # scores probes: a small sample of tiles on large images
     verifier: Reference  # scores the chosen encode: every pixel up to a larger bound
+    calibration: Calibration = field(default_factory=Calibration)
     _probes: dict[Setting, float] = field(default_factory=dict)
     _full: dict[Setting, bytes] = field(default_factory=dict)
 
@@ -100,9 +115,11 @@ class Search:
         the probes read above the verifier here, search again above ``index``, and verify that."""
         for _ in range(MAX_VERIFY_STEPS):
             choice = self._final(ladder[index])
+            if self.reference is not self.verifier:
+                self.calibration.offsets.append(self.probe(ladder[index]) - choice.score)
             if choice.score >= floor:
                 return choice
-            probe_floor = max(probe_floor, floor + self.probe(ladder[index]) - choice.score + 0.25)
+            probe_floor = max(probe_floor, floor + self.probe(ladder[index]) - choice.score + CALIBRATION_SLACK)
             found = self.lowest_passing(ladder, probe_floor, index + 1, fast=False, known_fail=index)
             if found is None:
                 return None
@@ -139,7 +156,7 @@ class Search:
                    start: Callable[[tuple[Setting, ...]], int]) -> Choice | None:
         """The smallest verified encode over all ladders, or None when none reaches the floor."""
         verify_floor = floor + SAMPLE_MARGIN if self.verifier.sampled else floor
-        probe_floor = verify_floor + SAMPLE_MARGIN if self.reference.sampled else verify_floor
+        probe_floor = verify_floor + self.calibration.margin() if self.reference.sampled else verify_floor
         best: Choice | None = None
         for ladder in ladders:
             index = self.lowest_passing(ladder, probe_floor, start(ladder))
