@@ -21,8 +21,26 @@ _MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"
 _NATIVE = {"JPEG": Format.JPEG, "PNG": Format.PNG, "GIF": Format.GIF, "WEBP": Format.WEBP, "AVIF": Format.AVIF}
 
 
+class Frames:
+    """What a decoded source and a picture to encode share: frames, the first standing for all."""
+
+    frames: tuple[Image.Image, ...]
+
+    @property
+    def image(self) -> Image.Image:
+        return self.frames[0]
+
+    @property
+    def animated(self) -> bool:
+        return len(self.frames) > 1
+
+    @property
+    def has_alpha(self) -> bool:
+        return self.image.mode == "RGBA"
+
+
 @dataclass(frozen=True)
-class Source:
+class Source(Frames):
     """The decoded source: oriented 8-bit frames (mode L, RGB or RGBA) plus what must travel with them."""
 
     data: bytes
@@ -41,18 +59,6 @@ class Source:
     def format(self) -> Format | None:
         """The source's own format as an output format; None for BMP/TIFF (converted)."""
         return _NATIVE.get(self.pil_format)
-
-    @property
-    def image(self) -> Image.Image:
-        return self.frames[0]
-
-    @property
-    def animated(self) -> bool:
-        return len(self.frames) > 1
-
-    @property
-    def has_alpha(self) -> bool:
-        return self.image.mode == "RGBA"
 
 
 def _looks_like_allowed(data: bytes) -> bool:

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from PIL import Image
 
-from ..decode import Source
+from ..decode import Frames, Source
 from ..metadata import Meta
 from ..spec import Format, Mode, Spec
 
@@ -34,25 +34,13 @@ class Setting:
 
 
 @dataclass(frozen=True)
-class Picture:
+class Picture(Frames):
     """What a codec encodes: the (oriented, resized) frames and the metadata that goes with them."""
 
     frames: tuple[Image.Image, ...]
     meta: Meta
     durations: tuple[int, ...] = ()
     loop: int | None = None
-
-    @property
-    def image(self) -> Image.Image:
-        return self.frames[0]
-
-    @property
-    def animated(self) -> bool:
-        return len(self.frames) > 1
-
-    @property
-    def has_alpha(self) -> bool:
-        return self.image.mode == "RGBA"
 
     def animation_kwargs(self) -> dict:
         if not self.animated:
