@@ -22,6 +22,7 @@ from .queue import enqueue
 
 log = logging.getLogger(__name__)
 
+FINISHED = (Item.Status.DONE, Item.Status.FAILED)
 SCHEDULES = {
     "reducer: sweep lost items": ("optimizer.tasks.sweep", "REDUCER_SWEEP_MINUTES"),
     "reducer: delete expired results": ("optimizer.tasks.clean_expired", "REDUCER_CLEANUP_MINUTES"),
@@ -80,9 +81,6 @@ def clean_expired() -> int:
     cutoff = timezone.now() - timedelta(seconds=settings.REDUCER_RESULT_RETENTION)
     finished = Item.objects.filter(status__in=FINISHED, finished_at__lt=cutoff)
     return sum(expire(item) for item in finished.only("pk", "generation", "status", "source_name"))
-
-
-FINISHED = (Item.Status.DONE, Item.Status.FAILED)
 
 
 def expire(item: Item) -> bool:

@@ -22,13 +22,19 @@ def _drain_queue():
             broker.acknowledge(task_id)
 
 
-def test_an_item_whose_worker_died_is_enqueued_again(make_account):
+def _orphan(make_account) -> Item:
+    """A running item whose worker died long ago: its lease has run out."""
     account, _ = make_account()
     item = submit_upload(account, photo_bytes()).item
     lifecycle.claim(item.pk, 1)
     Item.objects.filter(pk=item.pk).update(
         lease_expires_at=timezone.now() - timedelta(seconds=1), enqueued_at=timezone.now() - LONG_AGO
     )
+    return item
+
+
+def test_an_item_whose_worker_died_is_enqueued_again(make_account):
+    _orphan(make_account)
     before = get_broker().queue_size()
     assert maintenance.sweep()["requeued_running"] == 1
     assert get_broker().queue_size() == before + 1
@@ -37,12 +43,7 @@ def test_an_item_whose_worker_died_is_enqueued_again(make_account):
 
 @override_settings(REDUCER_MAX_ATTEMPTS=1)
 def test_an_orphan_with_no_attempts_left_is_failed_as_poison(make_account):
-    account, _ = make_account()
-    item = submit_upload(account, photo_bytes()).item
-    lifecycle.claim(item.pk, 1)
-    Item.objects.filter(pk=item.pk).update(
-        lease_expires_at=timezone.now() - timedelta(seconds=1), enqueued_at=timezone.now() - LONG_AGO
-    )
+    item = _orphan(make_account)
     assert maintenance.sweep()["poisoned"] == 1
     item.refresh_from_db()
     assert (item.status, item.error_code) == (Item.Status.FAILED, lifecycle.POISON_CODE)
