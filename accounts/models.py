@@ -168,3 +168,90 @@ class AllowedOrigin(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.domain = self.domain.strip().strip(".").lower()
         super().save(*args, **kwargs)
+
+
+class SourceCredential(models.Model):
+    """Basic-auth credentials the fetcher sends to one source domain (and its subdomains)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="source_credentials")
+    domain = models.CharField(max_length=253, help_text="example.com also covers its subdomains.")
+    username = models.CharField(max_length=200)
+    # Sealed (reducer.sealing): a database dump alone does not reveal it; never shown back.
+    password = models.TextField(editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "domain"], name="one_credential_per_domain")]
+
+    def __str__(self) -> str:
+        return f"{self.username}@{self.domain}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.domain = self.domain.strip().strip(".").lower()
+        super().save(*args, **kwargs)
+
+
+class WebhookEndpoint(models.Model):
+    """A URL the account's job events go to: the account default, or one a request named.
+
+    An endpoint that answered 410 Gone is disabled: nothing more is sent to it until an
+    operator clears ``disabled_at``.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="webhook_endpoints")
+    url = models.URLField(max_length=2000)
+    is_default = models.BooleanField(
+        default=False, help_text="Receives the events of every v1 job that names no webhook_url."
+    )
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "url"], name="one_endpoint_per_url"),
+            models.UniqueConstraint(
+                fields=["account"], condition=models.Q(is_default=True), name="one_default_endpoint"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class SigningSecret(models.Model):
+    """A ``whsec_`` secret that signs the account's webhooks. After a rotation the old one keeps
+    signing alongside the new one until ``expires_at``, so receivers can switch without a gap."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="signing_secrets")
+    secret = models.TextField(editable=False)  # sealed
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"signing secret of {self.account} ({self.created_at:%Y-%m-%d})"
+
+
+class S3Target(models.Model):
+    """An S3-compatible bucket the account's PUT /s3/{bucket}/{key} results are written to."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="s3_targets")
+    bucket = models.CharField(max_length=63, help_text="The bucket name, as used in PUT /s3/{bucket}/{key}.")
+    endpoint_url = models.URLField(
+        max_length=500, blank=True, help_text="e.g. https://s3.eu-central-1.amazonaws.com; empty: AWS default."
+    )
+    region = models.CharField(max_length=50, default="us-east-1")
+    key_prefix = models.CharField(max_length=500, blank=True, help_text="Prepended to every key, e.g. optimized/.")
+    access_key_id = models.CharField(max_length=200)
+    # Sealed (reducer.sealing); never shown back in the admin.
+    secret_access_key = models.TextField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "S3 target"
+        constraints = [models.UniqueConstraint(fields=["account", "bucket"], name="one_target_per_bucket")]
+
+    def __str__(self) -> str:
+        return f"s3://{self.bucket}/{self.key_prefix}"

@@ -17,6 +17,7 @@ class Job(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="jobs")
     face = models.CharField(max_length=20, choices=Face.choices)
+    webhook_url = models.URLField(max_length=2000, blank=True, help_text="Where this job's events are sent.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -47,6 +48,11 @@ class Item(models.Model):
     # Basic-auth credentials for fetching the source, sealed (reducer.sealing); not in the identity.
     source_auth = models.TextField(blank=True, editable=False)
     options = models.JSONField(help_text="The engine Spec this item runs with.")
+    # S3 write-back: the result is written to this bucket under this key before the item is done.
+    s3_target = models.ForeignKey(
+        "accounts.S3Target", null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
+    )
+    s3_key = models.CharField(max_length=1024, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     # A refresh starts a new generation: older runs and their files can no longer touch the item.
     generation = models.PositiveIntegerField(default=1)
@@ -98,3 +104,44 @@ class Variant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} of {self.item_id}"
+
+
+class WebhookEvent(models.Model):
+    """The outbox: one row per finished item generation whose job has a webhook endpoint.
+
+    Inserted in the transaction that finishes the item, so an event exists exactly when the
+    state change does; its id is the ``webhook-id`` of every delivery attempt.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        DELIVERED = "delivered"
+        FAILED = "failed"  # retries used up, or the URL may not be reached at all
+        DISABLED = "disabled"  # the endpoint answered 410 Gone
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="webhook_events")
+    endpoint = models.ForeignKey("accounts.WebhookEndpoint", on_delete=models.CASCADE, related_name="events")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="webhook_events")
+    generation = models.PositiveIntegerField()
+    type = models.CharField(max_length=40)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["item", "generation"], name="one_event_per_generation")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="webhook_event_due")]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.id} ({self.status})"
+
+    @property
+    def message_id(self) -> str:
+        return f"msg_{self.id.hex}"

@@ -267,6 +267,64 @@ SETTINGS: tuple[Setting, ...] = (
         "Requests per minute per API key on a new plan (each plan can set its own).",
         minimum=1,
     ),
+    # --- Webhooks ------------------------------------------------------------------------
+    Setting(
+        "REDUCER_WEBHOOK_ALLOW_HTTP",
+        False,
+        bool,
+        "Webhooks",
+        "Accept http:// webhook URLs; otherwise only https:// (the signature proves the sender, not privacy).",
+    ),
+    Setting(
+        "REDUCER_WEBHOOK_TIMEOUT",
+        10.0,
+        float,
+        "Webhooks",
+        "Seconds one delivery attempt may take (connect, send, answer) before it counts as failed.",
+        minimum=1,
+    ),
+    Setting(
+        "REDUCER_WEBHOOK_RETRY_BASE",
+        5.0,
+        float,
+        "Webhooks",
+        "Seconds before the first retry; each next wait is three times longer (capped at 6 hours), "
+        "with 20 % jitter. Retries are started by the task cluster's scheduler, which looks every 30 s.",
+        minimum=0,
+    ),
+    Setting(
+        "REDUCER_WEBHOOK_RETRY_WINDOW",
+        86400,
+        int,
+        "Webhooks",
+        "Seconds after the event during which failed deliveries are retried; then the event is failed.",
+        minimum=0,
+    ),
+    Setting(
+        "REDUCER_WEBHOOK_SECRET_OVERLAP",
+        86400,
+        int,
+        "Webhooks",
+        "Seconds a rotated-out signing secret keeps signing alongside the new one.",
+        minimum=0,
+    ),
+    # --- S3 write-back --------------------------------------------------------------------
+    Setting(
+        "REDUCER_S3_WAIT",
+        60.0,
+        float,
+        "S3 write-back",
+        "Seconds PUT /s3/{bucket}/{key} waits for the result; later it answers 202 and writes when done.",
+        minimum=0,
+    ),
+    Setting(
+        "REDUCER_S3_TIMEOUT",
+        30.0,
+        float,
+        "S3 write-back",
+        "Seconds to connect to and to hear from the target S3 endpoint, per request.",
+        minimum=1,
+    ),
 )
 
 
