@@ -1,12 +1,13 @@
 """The only door for bytes from the network. Pure library: no Django."""
 
-from .client import Fetched, Resolver, fetch, system_resolver
+from .client import Fetched, Resolver, check_url, fetch, post, system_resolver
 from .errors import (
     DownloadFailed,
     FetchError,
     FetchTimeout,
     ForbiddenAddress,
     InvalidURL,
+    OriginNotAllowed,
     TooLarge,
 )
 from .policy import FetchPolicy, is_public
@@ -19,9 +20,12 @@ __all__ = [
     "Fetched",
     "ForbiddenAddress",
     "InvalidURL",
+    "OriginNotAllowed",
     "Resolver",
     "TooLarge",
+    "check_url",
     "fetch",
     "is_public",
+    "post",
     "system_resolver",
 ]

@@ -8,6 +8,11 @@ socket timeouts only bound a single read. Bodies are streamed against the byte c
 deflate body is inflated in bounded steps, so a bomb stops at the cap. Only 200 is a success.
 
 The resolver is injectable: ``(host, port) -> IP strings``; the default asks getaddrinfo.
+``host_allowed`` lets the caller restrict the hosts of the URL and of every redirect target (an
+account's source domains), so a redirect cannot carry a fetch outside them.
+
+``post`` sends a body (webhooks) through the same guard, on one hop: a redirect is answered as
+its status, never followed.
 
 Credentials come only from ``auth``; URLs carrying ``user:pass@`` are refused so a secret never
 travels in a URL that gets logged or echoed. ``auth`` is sent only while the redirect chain stays on
@@ -38,11 +43,13 @@ from .errors import (
     FetchTimeout,
     ForbiddenAddress,
     InvalidURL,
+    OriginNotAllowed,
     TooLarge,
 )
 from .policy import FetchPolicy, IPAddress
 
 Resolver = Callable[[str, int], Iterable[str]]
+HostRule = Callable[[str], bool]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -89,20 +96,62 @@ def fetch(
     *,
     auth: tuple[str, str] | None = None,
     resolver: Resolver | None = None,
+    host_allowed: HostRule | None = None,
 ) -> Fetched:
     """Download ``url`` under ``policy``; raise a ``FetchError`` subclass on any refusal."""
     resolve = resolver or system_resolver
     target = _parse(url, policy, redirected=False)
+    _check_host(target, host_allowed)
     with _Deadline(policy.deadline_seconds) as deadline:
         for _ in range(policy.max_redirects + 1):
             result = _hop(target, policy, auth, resolve, deadline)
             if isinstance(result, Fetched):
                 return result
             following = _parse(urljoin(target.url, result), policy, redirected=True)
+            _check_host(following, host_allowed)
             if auth is not None and not target.same_origin(following):
                 auth = None  # never hand the credentials to another origin
             target = following
     raise DownloadFailed(f"The URL redirected more than {policy.max_redirects} times.")
+
+
+def post(
+    url: str,
+    policy: FetchPolicy,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    resolver: Resolver | None = None,
+) -> int:
+    """POST ``body`` to ``url`` under ``policy`` and return the answer's status code.
+
+    Redirects are returned, not followed. Up to 64 KiB of the answer is read and dropped.
+    Refusals and transport failures raise a ``FetchError`` subclass, as ``fetch`` does.
+    """
+    target = _parse(url, policy, redirected=False)
+    with _Deadline(policy.deadline_seconds) as deadline:
+        conn = _connect(target, policy, resolver or system_resolver, deadline)
+        sent = {"User-Agent": policy.user_agent, **headers, "Connection": "close"}
+        try:
+            conn.request("POST", target.path, body=body, headers=sent)
+            response = conn.getresponse()
+            response.read(_CHUNK)
+            return response.status
+        except (OSError, http.client.HTTPException) as exc:
+            raise _transport_error(exc, target, deadline, doing="deliver to") from exc
+        finally:
+            conn.close()
+
+
+def check_url(url: str, policy: FetchPolicy) -> None:
+    """Refuse a URL the policy can never fetch (scheme, syntax, credentials, port) without any
+    network traffic; its addresses are checked when it is used."""
+    _parse(url, policy, redirected=False)
+
+
+def _check_host(target: _Target, host_allowed: HostRule | None) -> None:
+    if host_allowed is not None and not host_allowed(target.host):
+        raise OriginNotAllowed(f"{target.host} is not one of the domains this account may fetch from.")
 
 
 def _parse(url: str, policy: FetchPolicy, *, redirected: bool) -> _Target:
@@ -146,11 +195,7 @@ def _hop(
     deadline: _Deadline,
 ) -> Fetched | str:
     """One request: the Fetched result, or the Location of a redirect."""
-    addresses = _checked_addresses(target, policy, resolve, deadline)
-    tls = None
-    if target.scheme == "https":
-        tls = ssl.create_default_context(cafile=policy.ca_file)
-    conn = _PinnedConnection(target.host, target.port, addresses, deadline, tls)
+    conn = _connect(target, policy, resolve, deadline)
     headers = {"User-Agent": policy.user_agent, "Accept": "image/*,*/*;q=0.8", "Connection": "close"}
     if auth is not None:
         token = base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode("ascii")
@@ -178,15 +223,27 @@ def _hop(
     except FetchError:
         raise
     except (OSError, http.client.HTTPException, zlib.error) as exc:
-        if deadline.expired or isinstance(exc, TimeoutError):
-            raise deadline.error() from exc
-        if isinstance(exc, ssl.SSLCertVerificationError):
-            raise DownloadFailed(f"The TLS certificate of {target.host} is not valid.") from exc
-        if isinstance(exc, zlib.error):
-            raise DownloadFailed(f"{target.host} sent a corrupt compressed body.") from exc
-        raise DownloadFailed(f"Could not download from {target.host}.") from exc
+        raise _transport_error(exc, target, deadline) from exc
     finally:
         conn.close()
+
+
+def _connect(target: _Target, policy: FetchPolicy, resolve: Resolver, deadline: _Deadline) -> _PinnedConnection:
+    addresses = _checked_addresses(target, policy, resolve, deadline)
+    tls = None
+    if target.scheme == "https":
+        tls = ssl.create_default_context(cafile=policy.ca_file)
+    return _PinnedConnection(target.host, target.port, addresses, deadline, tls)
+
+
+def _transport_error(exc: Exception, target: _Target, deadline: _Deadline, doing: str = "download from") -> FetchError:
+    if deadline.expired or isinstance(exc, TimeoutError):
+        return deadline.error()
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return DownloadFailed(f"The TLS certificate of {target.host} is not valid.")
+    if isinstance(exc, zlib.error):
+        return DownloadFailed(f"{target.host} sent a corrupt compressed body.")
+    return DownloadFailed(f"Could not {doing} {target.host}.")
 
 
 def _checked_addresses(

@@ -10,6 +10,7 @@ Recommended mapping (the faces own the numbers; this library never emits them):
 |                     | many redirects, truncated or corrupt body           |            |         |
 | `timeout`           | the total deadline passed                           | -204       | 422     |
 | `too_large`         | body (or inflated body) over the byte cap           | -111       | 413     |
+| `origin_not_allowed`| a redirect left the domains the caller allows       | -108       | 403     |
 
 -111 ("file too big") fits a byte cap; -205 ("too big") is better kept for the engine's pixel cap.
 Messages are written for the end user and never contain an address the user did not give.
@@ -42,3 +43,7 @@ class FetchTimeout(FetchError):
 
 class TooLarge(FetchError):
     code = "too_large"
+
+
+class OriginNotAllowed(FetchError):
+    code = "origin_not_allowed"

@@ -45,6 +45,11 @@ class Handler(BaseHTTPRequestHandler):
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         getattr(self, "route_" + name.replace("-", "_"), self.route_missing)(arg, query)
 
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.posts.append((self.path, dict(self.headers), body))
+        self.do_GET()
+
     def send(self, status: int, body: bytes, **headers: str) -> None:
         self.send_response(status)
         headers.setdefault("Content-Type", "image/png")
@@ -148,6 +153,7 @@ class OriginServer(ThreadingHTTPServer):
     def __init__(self, host: str) -> None:
         super().__init__((host, 0), Handler)
         self.log: list[tuple[str, dict[str, str]]] = []
+        self.posts: list[tuple[str, dict[str, str], bytes]] = []
         self.bomb = _bomb()
 
     @property
@@ -178,6 +184,7 @@ def _origin_server() -> Iterator[OriginServer]:
 @pytest.fixture
 def origin(_origin_server: OriginServer) -> OriginServer:
     _origin_server.log.clear()
+    _origin_server.posts.clear()
     return _origin_server
 
 

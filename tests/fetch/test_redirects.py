@@ -4,7 +4,7 @@ from urllib.parse import quote
 
 import pytest
 
-from optimizer.fetch import DownloadFailed, FetchPolicy, ForbiddenAddress, InvalidURL, fetch
+from optimizer.fetch import DownloadFailed, FetchPolicy, ForbiddenAddress, InvalidURL, OriginNotAllowed, fetch
 from tests import network_guard
 
 from .conftest import LOOPBACK, FakeDNS, pattern
@@ -73,3 +73,20 @@ def test_redirect_loop_stops(origin):
     with pytest.raises(DownloadFailed, match="redirected more than"):
         fetch(origin.url("/loop"), LOOPBACK)
     assert len(origin.log) == LOOPBACK.max_redirects + 1
+
+
+def test_host_rule_applies_to_redirect_targets(origin):
+    dns = FakeDNS({"cdn.test": ["127.0.0.1"], "elsewhere.test": ["127.0.0.1"]})
+    allowed = {"cdn.test", "127.0.0.1"}.__contains__
+    ok = fetch(redirect(origin, origin.url("/bytes/5", host="cdn.test")), LOOPBACK, resolver=dns, host_allowed=allowed)
+    assert ok.data == pattern(5)
+    with pytest.raises(OriginNotAllowed, match=r"elsewhere\.test is not one of the domains"):
+        away = redirect(origin, origin.url("/bytes/5", host="elsewhere.test"))
+        fetch(away, LOOPBACK, resolver=dns, host_allowed=allowed)
+    assert "elsewhere.test" not in dns.calls  # refused before resolving, let alone connecting
+
+
+def test_host_rule_applies_to_the_url_itself(origin):
+    with pytest.raises(OriginNotAllowed):
+        fetch(origin.url("/bytes/5"), LOOPBACK, host_allowed=lambda host: False)
+    assert network_guard.connect_attempts == []
