@@ -1,14 +1,19 @@
-"""The operator's desk: accounts, plans and credits, keys, and the ledger."""
+"""The operator's desk: accounts, plans and credits, keys, the ledger, source rules and webhooks."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from . import credits, keys
-from .models import Account, AllowedOrigin, ApiKey, CreditEntry, Plan
+from optimizer.fetch import FetchError
+from reducer import sealing
+from reducer.v1.webhooks.delivery import check_webhook_url
+
+from . import credits, keys, signing_secrets
+from .models import Account, AllowedOrigin, ApiKey, CreditEntry, Plan, SourceCredential, WebhookEndpoint
 
 
 class PlanForm(forms.ModelForm):
@@ -40,6 +45,71 @@ class AllowedOriginInline(admin.TabularInline):
     verbose_name_plural = "allowed source domains (none: any public source)"
 
 
+class SealedSecretForm(forms.ModelForm):
+    """A secret typed in, stored sealed in ``sealed_field`` and never shown back; left blank on
+    a change, the stored one stays."""
+
+    sealed_field = ""
+    secret_label = "secret"
+    secret = forms.CharField(
+        widget=forms.PasswordInput(render_value=False),
+        required=False,
+        help_text="Stored encrypted and never shown again; leave blank to keep the stored one.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["secret"].label = self.secret_label
+
+    def clean_secret(self) -> str:
+        secret = self.cleaned_data.get("secret", "")
+        if not secret and not getattr(self.instance, self.sealed_field):
+            raise ValidationError("Enter the secret.")
+        return secret
+
+    def save(self, commit: bool = True):
+        if self.cleaned_data.get("secret"):
+            setattr(self.instance, self.sealed_field, sealing.seal(self.cleaned_data["secret"]))
+        return super().save(commit)
+
+
+class SourceCredentialForm(SealedSecretForm):
+    sealed_field = secret_label = "password"
+
+    class Meta:
+        model = SourceCredential
+        fields = ["domain", "username"]
+
+
+class SourceCredentialInline(admin.TabularInline):
+    model = SourceCredential
+    form = SourceCredentialForm
+    extra = 0
+    verbose_name = "source credential (basic auth)"
+    verbose_name_plural = "source credentials (basic auth sent to these domains and their subdomains)"
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["url", "is_default", "disabled_at", "disabled_reason"]
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        try:
+            check_webhook_url(url)
+        except FetchError as error:
+            raise ValidationError(error.message) from None
+        return url
+
+
+class WebhookEndpointInline(admin.TabularInline):
+    model = WebhookEndpoint
+    form = WebhookEndpointForm
+    extra = 0
+    verbose_name_plural = "webhook endpoints (clear 'disabled at' to enable one again)"
+
+
 class ApiKeyInline(admin.TabularInline):
     model = ApiKey
     extra = 0
@@ -65,8 +135,22 @@ class LedgerInline(admin.TabularInline):
 class AccountAdmin(admin.ModelAdmin):
     list_display = ["name", "email", "is_active", "plan_name", "available", "created_at"]
     search_fields = ["name", "email"]
-    inlines = [PlanInline, AllowedOriginInline, ApiKeyInline, LedgerInline]
-    actions = ["issue_key"]
+    inlines = [
+        PlanInline,
+        AllowedOriginInline,
+        SourceCredentialInline,
+        WebhookEndpointInline,
+        ApiKeyInline,
+        LedgerInline,
+    ]
+    actions = ["issue_key", "rotate_signing_secret"]
+    readonly_fields = ["webhook_signing_secret"]
+
+    @admin.display(description="webhook signing secret")
+    def webhook_signing_secret(self, account: Account) -> str:
+        if account.pk is None:
+            return "created with the account"
+        return signing_secrets.current(account.pk)
 
     @admin.display(description="plan")
     def plan_name(self, account: Account) -> str:
@@ -95,6 +179,12 @@ class AccountAdmin(admin.ModelAdmin):
     def issue_key(self, request: HttpRequest, queryset: QuerySet) -> None:
         for account in queryset:
             self._show_new_key(request, account)
+
+    @admin.action(description="Rotate the webhook signing secret (the old one keeps signing for a while)")
+    def rotate_signing_secret(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for account in queryset:
+            signing_secrets.rotate(account.pk)
+        messages.success(request, f"Rotated the signing secret of {queryset.count()} account(s).")
 
     def _show_new_key(self, request: HttpRequest, account: Account) -> None:
         _, plain = keys.issue(account, label=f"issued by {request.user}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import Item, Job, Variant
+from .models import Item, Job, Variant, WebhookEvent
 
 
 class VariantInline(admin.TabularInline):
@@ -42,8 +42,19 @@ class ItemInline(admin.TabularInline):
 class JobAdmin(admin.ModelAdmin):
     list_display = ["id", "account", "face", "created_at"]
     list_filter = ["face"]
-    readonly_fields = ["id", "account", "face", "created_at"]
+    readonly_fields = ["id", "account", "face", "webhook_url", "created_at"]
     inlines = [ItemInline]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ["id", "account", "type", "status", "attempts", "last_status_code", "next_attempt_at", "created_at"]
+    list_filter = ["status", "type"]
+    search_fields = ["id", "item__id", "account__name", "endpoint__url"]
+    readonly_fields = [field.name for field in WebhookEvent._meta.fields]
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

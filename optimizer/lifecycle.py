@@ -22,6 +22,7 @@ from accounts import credits
 
 from . import storage
 from .models import Item, Variant
+from .signals import item_finished
 
 POISON_CODE = "poison_input"
 
@@ -110,6 +111,7 @@ def complete(claim: Claim, variants: list[Variant], original_size: int) -> bool:
         Variant.objects.filter(item=item).delete()
         Variant.objects.bulk_create(variants)
         credits.settle(item.account_id, item.pk, claim.generation)
+        item_finished.send(Item, item_id=item.pk, generation=claim.generation, status=Item.Status.DONE)
         transaction.on_commit(partial(storage.delete_all, stale_files))
     return True
 
@@ -131,6 +133,7 @@ def _finish_failed(queryset, item_id, generation: int, code: str, message: str) 
         if failed:
             account_id = Item.objects.values_list("account_id", flat=True).get(pk=item_id)
             credits.release(account_id, item_id, generation)
+            item_finished.send(Item, item_id=item_id, generation=generation, status=Item.Status.FAILED)
     return bool(failed)
 
 

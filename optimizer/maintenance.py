@@ -26,6 +26,7 @@ FINISHED = (Item.Status.DONE, Item.Status.FAILED)
 SCHEDULES = {
     "reducer: sweep lost items": ("optimizer.tasks.sweep", "REDUCER_SWEEP_MINUTES"),
     "reducer: delete expired results": ("optimizer.tasks.clean_expired", "REDUCER_CLEANUP_MINUTES"),
+    "reducer: resend lost webhooks": ("reducer.v1.webhooks.outbox.sweep", "REDUCER_SWEEP_MINUTES"),
 }
 
 

@@ -58,12 +58,19 @@ class _NoCredits(Exception):
 
 
 def submit(
-    account: Account, face: str, requests: list[WorkRequest], *, refresh: bool = False, dedupe: bool = True
+    account: Account,
+    face: str,
+    requests: list[WorkRequest],
+    *,
+    refresh: bool = False,
+    dedupe: bool = True,
+    webhook_url: str = "",
 ) -> list[Submitted]:
     """Find or create one item per request, in order; queue the new work after commit.
 
     With ``dedupe`` a request whose source and options match an existing item of the account
-    returns that item (that is how clients poll); ``refresh`` redoes a finished one.
+    returns that item (that is how clients poll); ``refresh`` redoes a finished one. New items
+    belong to one new job, whose events go to ``webhook_url``.
     """
     for request in requests:
         if isinstance(request.source, UploadSource):
@@ -85,7 +92,7 @@ def submit(
             elif key in existing:
                 outcomes.append(_resubmit(existing[key], refresh=refresh))
             else:
-                job = job or Job.objects.create(account=account, face=face)
+                job = job or Job.objects.create(account=account, face=face, webhook_url=webhook_url)
                 outcome = _create(job, request, key)
                 if outcome.item is not None:  # the same source twice in one request is one item
                     existing[key] = outcome.item

@@ -1,4 +1,4 @@
-"""Bytes of URL sources: the fetcher, configured from settings."""
+"""Bytes of URL sources: the fetcher, configured from settings and the account's source rules."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 
 from django.conf import settings
 
+from accounts import origins
 from optimizer.fetch import FetchPolicy, fetch
 from reducer import sealing
 
@@ -21,6 +22,13 @@ def fetch_policy() -> FetchPolicy:
     )
 
 
+def source_auth(item: Item) -> tuple[str, str] | None:
+    """Credentials sent with the request win over those the account keeps for the domain."""
+    if item.source_auth:
+        return tuple(json.loads(sealing.unseal(item.source_auth)))
+    return origins.credentials_for(item.account_id, item.source_url)
+
+
 def fetch_source(item: Item) -> bytes:
-    auth = tuple(json.loads(sealing.unseal(item.source_auth))) if item.source_auth else None
-    return fetch(item.source_url, fetch_policy(), auth=auth).data
+    auth = source_auth(item)
+    return fetch(item.source_url, fetch_policy(), auth=auth, host_allowed=origins.host_rule(item.account_id)).data

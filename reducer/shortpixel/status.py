@@ -68,6 +68,7 @@ FOR_ERROR_CODE = {
     "download_failed": Status.DOWNLOAD_FAILED,
     "timeout": Status.DOWNLOAD_TIMEOUT,
     "too_large": Status.FILE_TOO_BIG,
+    "origin_not_allowed": Status.DOMAIN_NOT_ALLOWED,
     "internal_error": Status.INTERNAL_ERROR,
 }
 

@@ -1,8 +1,9 @@
 """The v1 wire vocabulary -> a source and an engine Spec. Wire names live here and nowhere inside.
 
 Aliases keep the habits of other compressors' clients: ``image`` for ``file``, ``file_url`` for
-``url``, ``format`` for ``output``, ``auto`` for ``original``, ``jpg`` for ``jpeg`` and
-``strip_metadata`` for ``metadata``. Naming a parameter twice (itself and its alias) is refused.
+``url``, ``format`` for ``output``, ``auto`` for ``original``, ``jpg`` for ``jpeg``,
+``strip_metadata`` for ``metadata`` and ``callback_url`` for ``webhook_url``. Naming a parameter
+twice (itself and its alias) is refused.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from optimizer.engine import Format, Metadata, Mode, Resize, ResizeMode, Spec, Target
+from optimizer.fetch import FetchError
 from optimizer.options import with_service_defaults
 from optimizer.services import UploadSource, UrlSource
 
 from .errors import ApiError
+from .webhooks.delivery import check_webhook_url
 
 OUTPUTS = {
     "original": None,
@@ -47,6 +50,7 @@ class Compression:
     source: UrlSource | UploadSource
     spec: Spec
     filename: str  # stem for Content-Disposition
+    webhook_url: str = ""
 
 
 def _pick(data: Mapping, name: str, alias: str | None = None):
@@ -191,4 +195,19 @@ def parse_compression(data: Mapping, files: Mapping) -> Compression:
     if len(sources) > 1:
         raise ApiError("invalid_param", "Send one image: file, file_base64 or url, not several.", "file")
     source, stem = sources[0]
-    return Compression(source=source, spec=spec, filename=stem)
+    return Compression(source=source, spec=spec, filename=stem, webhook_url=_webhook_url(data))
+
+
+def _webhook_url(data: Mapping) -> str:
+    url = _pick(data, "webhook_url", "callback_url")
+    if url is None:
+        return ""
+    url = str(url).strip()
+    if len(url) > 2000:
+        raise ApiError("invalid_param", "webhook_url is longer than 2000 characters.", "webhook_url")
+    try:
+        check_webhook_url(url)
+    except FetchError as error:
+        message = error.message.replace("The URL", "The webhook_url")
+        raise ApiError("invalid_param", message, "webhook_url") from None
+    return url

@@ -114,7 +114,7 @@ class CompressView(V1View):
 
     def _submit(self, request: Request, compression: Compression) -> Item:
         request_ = WorkRequest(source=compression.source, spec=compression.spec)
-        (submitted,) = submit(request.user, "v1", [request_], dedupe=False)
+        (submitted,) = submit(request.user, "v1", [request_], dedupe=False, webhook_url=compression.webhook_url)
         if submitted.error == "no_credits":
             raise ApiError("no_credits", "The account has no credits left.")
         if submitted.error == "origin_not_allowed":
