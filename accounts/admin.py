@@ -90,6 +90,8 @@ class SourceCredentialInline(admin.TabularInline):
 
 
 class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(max_length=2000, assume_scheme="https")
+
     class Meta:
         model = WebhookEndpoint
         fields = ["url", "is_default", "disabled_at", "disabled_reason"]

@@ -228,20 +228,33 @@ def photo_bytes(width: int = 320, height: int = 240, format: str = "JPEG", quali
 
 
 class Origin:
-    """A real HTTP origin on 127.0.0.1 serving whatever a test puts in ``files``."""
+    """A real HTTP origin on 127.0.0.1 serving whatever a test puts in ``files``; paths can sit
+    behind basic auth (``passwords``) or redirect (``redirects``). ``requests`` logs each GET's
+    path and Authorization header."""
 
     def __init__(self) -> None:
+        import base64
         import http.server
         import threading
 
         files = self.files = {}
         delays = self.delays = {}
+        passwords = self.passwords = {}
+        redirects = self.redirects = {}
+        log = self.requests = []
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 time.sleep(delays.get(self.path, 0))
+                given = self.headers.get("Authorization")
+                log.append((self.path, given))
                 body = files.get(self.path)
-                self.send_response(200 if body is not None else 404)
+                status = 200 if body is not None else 404
+                if self.path in passwords and given != "Basic " + base64.b64encode(passwords[self.path]).decode():
+                    status, body = 401, b"who are you?"
+                self.send_response(302 if self.path in redirects else status)
+                if self.path in redirects:
+                    self.send_header("Location", redirects[self.path])
                 self.send_header("Content-Type", "application/octet-stream")
                 self.send_header("Content-Length", str(len(body or b"")))
                 self.end_headers()
@@ -254,12 +267,18 @@ class Origin:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}{path}"
+    def url(self, path: str, host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.server.server_port}{path}"
 
-    def serve(self, path: str, body: bytes, delay: float = 0) -> str:
+    def serve(self, path: str, body: bytes, delay: float = 0, password: tuple[str, str] | None = None) -> str:
         self.files[path] = body
         self.delays[path] = delay
+        if password:
+            self.passwords[path] = ":".join(password).encode()
+        return self.url(path)
+
+    def redirect(self, path: str, to: str) -> str:
+        self.redirects[path] = to
         return self.url(path)
 
     def close(self) -> None:

@@ -13,6 +13,10 @@ TEST_ENVIRONMENT = {
     "REDUCER_REQUEUE_AFTER": "5",
     "REDUCER_QUEUE_NAME": f"reducer-test-{os.getpid()}",
     "REDUCER_DEMO_ACCOUNT": "false",
+    # the webhook receivers are plain HTTP on loopback; retries come within the scheduler's 30 s
+    "REDUCER_WEBHOOK_ALLOW_HTTP": "true",
+    "REDUCER_WEBHOOK_RETRY_BASE": "1",
+    "REDUCER_WEBHOOK_RETRY_WINDOW": "90",
 }
 
 for name, value in TEST_ENVIRONMENT.items():
