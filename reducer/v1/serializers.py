@@ -16,6 +16,8 @@ _OPTIONS_HELP = {
     "max_height": "Fit inside this height, keeping the aspect ratio; never enlarges.",
     "metadata": "`none` strips all, `copyright` keeps the copyright, `all` keeps everything.",
     "strip_metadata": "Alias of metadata: true = `none`, false = `all`.",
+    "webhook_url": "An https URL POSTed the job's JSON, signed (Standard Webhooks), when the job completes "
+    "or fails; alias `callback_url`. Without it, the account's default endpoint (if any).",
 }
 
 
@@ -33,6 +35,8 @@ class _Options(serializers.Serializer):
         list(METADATA), required=False, default="none", help_text=_OPTIONS_HELP["metadata"]
     )
     strip_metadata = serializers.BooleanField(required=False, help_text=_OPTIONS_HELP["strip_metadata"])
+    webhook_url = serializers.URLField(required=False, help_text=_OPTIONS_HELP["webhook_url"])
+    callback_url = serializers.URLField(required=False, help_text="Alias of webhook_url.")
 
 
 class CompressUpload(_Options):
