@@ -1,14 +1,17 @@
-"""The operator's desk: accounts, plans and credits, keys, and the ledger."""
+"""The operator's desk: accounts, plans and credits, keys, S3 targets, and the ledger."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from reducer import sealing
+
 from . import credits, keys
-from .models import Account, AllowedOrigin, ApiKey, CreditEntry, Plan
+from .models import Account, AllowedOrigin, ApiKey, CreditEntry, Plan, S3Target
 
 
 class PlanForm(forms.ModelForm):
@@ -40,6 +43,50 @@ class AllowedOriginInline(admin.TabularInline):
     verbose_name_plural = "allowed source domains (none: any public source)"
 
 
+def _https_by_default(field: models.Field, **kwargs) -> forms.Field:
+    # A scheme-less endpoint such as s3.example.com means https:// (Django 6's default, now).
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
+
+class S3TargetForm(forms.ModelForm):
+    """The secret is write-only: sealed when entered, never shown back; left blank on edit, kept."""
+
+    secret = forms.CharField(
+        label="Secret access key",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Stored sealed and never shown again; leave blank to keep the stored one.",
+    )
+
+    class Meta:
+        model = S3Target
+        fields = ["bucket", "endpoint_url", "region", "key_prefix", "access_key_id"]
+        formfield_callback = _https_by_default
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not cleaned.get("secret") and not self.instance.secret_access_key:
+            self.add_error("secret", "Enter the secret access key.")
+        return cleaned
+
+    def save(self, commit: bool = True) -> S3Target:
+        if self.cleaned_data.get("secret"):
+            self.instance.secret_access_key = sealing.seal(self.cleaned_data["secret"])
+        return super().save(commit)
+
+
+class S3TargetInline(admin.StackedInline):
+    model = S3Target
+    form = S3TargetForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    extra = 0
+    verbose_name = "S3 write-back target"
+    verbose_name_plural = "S3 write-back targets (PUT /s3/{bucket}/{key})"
+
+
 class ApiKeyInline(admin.TabularInline):
     model = ApiKey
     extra = 0
@@ -65,7 +112,7 @@ class LedgerInline(admin.TabularInline):
 class AccountAdmin(admin.ModelAdmin):
     list_display = ["name", "email", "is_active", "plan_name", "available", "created_at"]
     search_fields = ["name", "email"]
-    inlines = [PlanInline, AllowedOriginInline, ApiKeyInline, LedgerInline]
+    inlines = [PlanInline, AllowedOriginInline, S3TargetInline, ApiKeyInline, LedgerInline]
     actions = ["issue_key"]
 
     @admin.display(description="plan")
