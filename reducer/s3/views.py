@@ -67,7 +67,8 @@ def _read_body(request: Request) -> bytes:
         declared = 0
     if declared > limit:
         raise _too_large(declared)
-    data = request._request.read(limit + 1)
+    stream = request.stream  # None when there is no body
+    data = stream.read(limit + 1) if stream is not None else b""
     if len(data) > limit:
         raise _too_large(len(data))
     if not data:
