@@ -1,10 +1,12 @@
-"""The operator's desk: accounts, plans and credits, keys, the ledger, source rules and webhooks."""
+"""The operator's desk: accounts, plans and credits, keys, the ledger, source rules, webhooks
+and S3 write-back targets."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -13,7 +15,16 @@ from reducer import sealing
 from reducer.v1.webhooks.delivery import check_webhook_url
 
 from . import credits, keys, signing_secrets
-from .models import Account, AllowedOrigin, ApiKey, CreditEntry, Plan, SourceCredential, WebhookEndpoint
+from .models import (
+    Account,
+    AllowedOrigin,
+    ApiKey,
+    CreditEntry,
+    Plan,
+    S3Target,
+    SourceCredential,
+    WebhookEndpoint,
+)
 
 
 class PlanForm(forms.ModelForm):
@@ -45,6 +56,15 @@ class AllowedOriginInline(admin.TabularInline):
     verbose_name_plural = "allowed source domains (none: any public source)"
 
 
+def _https_url(model: type[models.Model], name: str) -> forms.URLField:
+    """The model's URL field as a form field where a scheme-less URL means https:// (Django 6's
+    default, now). Declared on the form, so the admin keeps it."""
+    field = model._meta.get_field(name)
+    return forms.URLField(
+        max_length=field.max_length, required=not field.blank, assume_scheme="https", help_text=field.help_text
+    )
+
+
 class SealedSecretForm(forms.ModelForm):
     """A secret typed in, stored sealed in ``sealed_field`` and never shown back; left blank on
     a change, the stored one stays."""
@@ -54,17 +74,18 @@ class SealedSecretForm(forms.ModelForm):
     secret = forms.CharField(
         widget=forms.PasswordInput(render_value=False),
         required=False,
+        strip=False,
         help_text="Stored encrypted and never shown again; leave blank to keep the stored one.",
     )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["secret"].label = self.secret_label
+        self.fields["secret"].label = self.secret_label.capitalize()
 
     def clean_secret(self) -> str:
         secret = self.cleaned_data.get("secret", "")
         if not secret and not getattr(self.instance, self.sealed_field):
-            raise ValidationError("Enter the secret.")
+            raise ValidationError(f"Enter the {self.secret_label}.")
         return secret
 
     def save(self, commit: bool = True):
@@ -90,7 +111,7 @@ class SourceCredentialInline(admin.TabularInline):
 
 
 class WebhookEndpointForm(forms.ModelForm):
-    url = forms.URLField(max_length=2000, assume_scheme="https")
+    url = _https_url(WebhookEndpoint, "url")
 
     class Meta:
         model = WebhookEndpoint
@@ -110,6 +131,24 @@ class WebhookEndpointInline(admin.TabularInline):
     form = WebhookEndpointForm
     extra = 0
     verbose_name_plural = "webhook endpoints (clear 'disabled at' to enable one again)"
+
+
+class S3TargetForm(SealedSecretForm):
+    sealed_field = "secret_access_key"
+    secret_label = "secret access key"
+    endpoint_url = _https_url(S3Target, "endpoint_url")
+
+    class Meta:
+        model = S3Target
+        fields = ["bucket", "endpoint_url", "region", "key_prefix", "access_key_id"]
+
+
+class S3TargetInline(admin.StackedInline):
+    model = S3Target
+    form = S3TargetForm
+    extra = 0
+    verbose_name = "S3 write-back target"
+    verbose_name_plural = "S3 write-back targets (PUT /s3/{bucket}/{key})"
 
 
 class ApiKeyInline(admin.TabularInline):
@@ -142,6 +181,7 @@ class AccountAdmin(admin.ModelAdmin):
         AllowedOriginInline,
         SourceCredentialInline,
         WebhookEndpointInline,
+        S3TargetInline,
         ApiKeyInline,
         LedgerInline,
     ]

@@ -1,4 +1,5 @@
-"""One attempt at one item: read or fetch the source, run the engine, store the variants."""
+"""One attempt at one item: read or fetch the source, run the engine, store the variants, and for
+an S3 write-back item write the result to its bucket (a failed write fails the item)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from django.db import DatabaseError
 from optimizer.engine import EngineError, Limits, Result, optimize
 from optimizer.fetch.errors import FetchError
 
-from . import lifecycle, sources, storage
+from . import lifecycle, s3, sources, storage
+from .downloads import CONTENT_TYPES
 from .lifecycle import Claim
 from .models import Item, Variant
 from .options import spec_from_json
@@ -39,6 +41,11 @@ def variant_name(variant) -> str:
     return f"{target.mode.value}-{target.format.value if target.format else 'original'}"
 
 
+def servable(variant) -> bool:
+    """Worth serving instead of the source: encoded and strictly smaller."""
+    return variant.data is not None and variant.smaller
+
+
 def store_variants(claim: Claim, result: Result) -> list[Variant]:
     """Write every servable variant under its deterministic name; describe them all."""
     item = claim.item
@@ -46,7 +53,7 @@ def store_variants(claim: Claim, result: Result) -> list[Variant]:
     for variant in result.variants:
         name = variant_name(variant)
         stored = ""
-        if variant.data is not None and variant.smaller:
+        if servable(variant):
             extension = "jpg" if variant.format.value == "jpeg" else variant.format.value
             stored = storage.write(
                 storage.result_name(item.account_id, item.pk, claim.generation, name, extension), variant.data
@@ -70,13 +77,32 @@ def store_variants(claim: Claim, result: Result) -> list[Variant]:
     return rows
 
 
+def write_back(item: Item, source: bytes, result: Result, variants: list[Variant]) -> None:
+    """Write the first target's result (or the source, when that is not smaller) to the item's bucket.
+
+    On failure the variant files just stored are deleted: no Variant row will ever name them.
+    """
+    try:
+        target = item.s3_target
+        if target is None:  # the account removed the target after the request
+            raise s3.WriteFailed("The bucket of this request is no longer configured for the account.")
+        variant = result.variants[0]
+        data, fmt = (variant.data, variant.format) if servable(variant) else (source, result.source_format)
+        s3.put(target, item.s3_key, data, CONTENT_TYPES[fmt.value])
+    except s3.WriteFailed:
+        storage.delete_all([row.storage_name for row in variants if row.storage_name])
+        raise
+
+
 def run(claim: Claim) -> None:
     item = claim.item
     try:
         data = load_source(item)
         result = optimize(data, spec_from_json(item.options), engine_limits())
         variants = store_variants(claim, result)
-    except (EngineError, FetchError) as error:
+        if item.s3_key:
+            write_back(item, data, result, variants)
+    except (EngineError, FetchError, s3.WriteFailed) as error:
         lifecycle.fail(claim, error.code, error.message)
         return
     except DatabaseError:

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import credits, origins
-from accounts.models import Account
+from accounts.models import Account, S3Target
 from optimizer.engine import Spec
 from reducer import sealing
 
@@ -41,6 +41,9 @@ class UploadSource:
 class WorkRequest:
     source: UrlSource | UploadSource
     spec: Spec
+    # S3 write-back: the worker writes the result to this target under this full key before done.
+    s3_target: S3Target | None = None
+    s3_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,8 @@ def _create(job: Job, request: WorkRequest, key: str) -> Submitted:
         "identity": key,
         "options": to_json(request.spec),
         "enqueued_at": timezone.now(),
+        "s3_target": request.s3_target,
+        "s3_key": request.s3_key,
     }
     if isinstance(source, UrlSource):
         fields["source_url"] = source.url

@@ -9,5 +9,6 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("results/<path:name>", downloads.serve_result, name="result"),
     path("api/v1/", include("reducer.v1.urls")),
+    path("s3/", include("reducer.s3.urls")),
     path("", include("reducer.shortpixel.urls")),
 ]

@@ -1,5 +1,7 @@
 """The v1 error table: every error code with its HTTP status, and the one map from item errors.
 
+The S3 write-back face (reducer.s3) answers in the same shape and shares this table.
+
 Errors are rendered as ``{"error": {"code", "message", "param"}}``.
 """
 
@@ -16,6 +18,7 @@ STATUS = {
     "unauthorized": 401,
     "no_credits": 402,
     "origin_not_allowed": 403,
+    "bucket_not_configured": 403,
     "not_found": 404,
     "method_not_allowed": 405,
     "link_expired": 410,
@@ -27,6 +30,8 @@ STATUS = {
     "target_unreachable": 422,
     "rate_limit_exceeded": 429,
     "compression_failed": 500,
+    "not_implemented": 501,
+    "s3_write_failed": 502,
 }
 
 # Item.error_code (engine, fetcher, item lifecycle) -> v1 code. Anything unknown is a 500.
@@ -48,6 +53,7 @@ ITEM_ERRORS = {
     "origin_not_allowed": "origin_not_allowed",
     "poison_input": "compression_failed",
     "internal_error": "compression_failed",
+    "s3_write_failed": "s3_write_failed",
 }
 
 

@@ -19,6 +19,7 @@ EXPECTED = {
     "too_large": 413,
     "poison_input": 500,
     "internal_error": 500,
+    "s3_write_failed": 502,
 }
 
 

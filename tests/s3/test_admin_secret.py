@@ -1,0 +1,108 @@
+"""The operator enters an S3 target on the account page: the secret access key is stored sealed,
+is never rendered back, is required on create and, left blank on edit, is kept."""
+
+from html.parser import HTMLParser
+
+from accounts.models import S3Target
+from reducer import sealing
+
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+PREFIX = "s3_targets"
+
+
+class _Form(HTMLParser):
+    """The fields a browser would submit from the page's form (the save button included)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[str, str] = {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name:
+            kind = attrs.get("type", "text")
+            if kind in {"checkbox", "radio"} and "checked" not in attrs:
+                return
+            if kind == "submit" and name != "_save":
+                return
+            self.data[name] = attrs.get("value") or ("on" if kind == "checkbox" else "")
+        elif tag == "select" and name:
+            self._select = name
+            self.data.setdefault(name, "")
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.data[self._select] = attrs.get("value", "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data[name] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.data[self._textarea] += data
+
+
+def _page(admin_client, account) -> tuple[str, dict[str, str]]:
+    response = admin_client.get(f"/admin/accounts/account/{account.pk}/change/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    form = _Form()
+    form.feed(html)
+    return html, form.data
+
+
+def _save(admin_client, account, data: dict[str, str]):
+    return admin_client.post(f"/admin/accounts/account/{account.pk}/change/", data)
+
+
+def _new_target(data: dict[str, str], **fields: str) -> dict[str, str]:
+    index = int(data[f"{PREFIX}-TOTAL_FORMS"])
+    data[f"{PREFIX}-TOTAL_FORMS"] = str(index + 1)
+    defaults = {"bucket": "photos", "endpoint_url": "http://127.0.0.1:9000", "region": "eu-central-1"}
+    defaults |= {"key_prefix": "optimized/", "access_key_id": "AKIAOPERATOR", "account": ""}
+    for name, value in {**defaults, **fields}.items():
+        data[f"{PREFIX}-{index}-{name}"] = value
+    return data
+
+
+def test_the_secret_is_sealed_never_shown_and_kept_when_left_blank(admin_client, make_account):
+    account, _ = make_account()
+    _, data = _page(admin_client, account)
+
+    saved = _save(admin_client, account, _new_target(data, secret=SECRET))
+    assert saved.status_code == 302, saved.content.decode()[:2000]
+    target = S3Target.objects.get(account=account)
+    assert (target.bucket, target.key_prefix, target.access_key_id) == ("photos", "optimized/", "AKIAOPERATOR")
+    stored = S3Target.objects.values_list("secret_access_key", flat=True).get(pk=target.pk)
+    assert SECRET not in stored and sealing.unseal(stored) == SECRET
+
+    html, data = _page(admin_client, account)
+    assert SECRET not in html and stored not in html
+    assert data[f"{PREFIX}-0-secret"] == ""  # a password input, rendered empty
+    assert 'type="password"' in html
+
+    data[f"{PREFIX}-0-key_prefix"] = "resized/"  # edit, leaving the secret blank
+    assert _save(admin_client, account, data).status_code == 302
+    target.refresh_from_db()
+    assert target.key_prefix == "resized/" and sealing.unseal(target.secret_access_key) == SECRET
+
+    _, data = _page(admin_client, account)
+    data[f"{PREFIX}-0-secret"] = "a-new-secret"  # a new secret replaces the old one
+    assert _save(admin_client, account, data).status_code == 302
+    target.refresh_from_db()
+    assert sealing.unseal(target.secret_access_key) == "a-new-secret"
+
+
+def test_a_new_target_needs_a_secret(admin_client, make_account):
+    account, _ = make_account()
+    _, data = _page(admin_client, account)
+    refused = _save(admin_client, account, _new_target(data, secret=""))
+    assert refused.status_code == 200 and "Enter the secret access key." in refused.content.decode()
+    assert not S3Target.objects.exists()
