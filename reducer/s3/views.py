@@ -46,7 +46,7 @@ class PutObjectView(V1View):
         data = await sync_to_async(_read_body)(request)
         item = await sync_to_async(_submit)(request.user, target, object_key, data)
         if not await wait_until_settled([item.pk], settings.REDUCER_S3_WAIT):
-            return Response({"id": str(item.pk), "status": "processing"}, status=202)
+            return Response(results.accepted(item), status=202)
         return Response(await sync_to_async(_written)(item.pk, target.bucket))
 
 

@@ -100,10 +100,15 @@ def outcome(item: Item) -> Outcome:
     return Outcome(item, variant)
 
 
+# S3 write-back jobs that outlast the PUT are polled here too.
+POLLABLE_FACES = ("v1", "s3")
+
+
 def find(account, job_id) -> Item:
-    """The account's v1 job ``job_id``; another account's job is as unknown as a missing one."""
+    """The account's v1 (or S3 write-back) job ``job_id``; another account's job is as unknown as
+    a missing one."""
     try:
-        return Item.objects.get(pk=job_id, account=account, job__face="v1")
+        return Item.objects.get(pk=job_id, account=account, job__face__in=POLLABLE_FACES)
     except (Item.DoesNotExist, ValidationError):
         raise ApiError("not_found", "No job with this id.") from None
 

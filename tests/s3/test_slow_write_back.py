@@ -1,4 +1,4 @@
-"""A PUT not settled within REDUCER_S3_WAIT answers 202 with the item's id; the object is still
+"""A PUT not settled within REDUCER_S3_WAIT answers 202 with a job to poll; the object is still
 written (and charged) when the item is done."""
 
 from django.test import override_settings
@@ -21,7 +21,7 @@ def test_a_write_back_that_takes_longer_is_accepted_and_finished(client, cluster
 
     assert response.status_code == 202, response.content
     body = response.json()
-    assert body["status"] == "processing"
+    assert body["status"] in {"queued", "processing"}
     item = Item.objects.get(pk=body["id"])
     assert (item.s3_target, item.s3_key, item.job.face) == (target, "later/photo.jpg", "s3")
 
@@ -29,3 +29,6 @@ def test_a_write_back_that_takes_longer_is_accepted_and_finished(client, cluster
     wait_for(lambda: counters(account) == (1, 0), timeout=10, interval=0.1)
     item.refresh_from_db()
     assert item.status == Item.Status.DONE
+    assert body["poll_url"].endswith(f"/api/v1/jobs/{item.pk}")
+    polled = client.get(f"/api/v1/jobs/{item.pk}", HTTP_AUTHORIZATION=f"Bearer {key}").json()
+    assert polled["status"] == "complete" and polled["original_size"] == item.original_size
