@@ -38,9 +38,9 @@ def current(account_id: int) -> str:
 
 def signing(account_id: int) -> list[str]:
     """Every secret that signs a delivery now: the current one first, then any still overlapping."""
-    current(account_id)
     live = SigningSecret.objects.filter(Q(expires_at=None) | Q(expires_at__gt=timezone.now()), account_id=account_id)
-    return [sealing.unseal(row.secret) for row in live.order_by(F("expires_at").asc(nulls_first=True))]
+    secrets_now = [sealing.unseal(row.secret) for row in live.order_by(F("expires_at").asc(nulls_first=True))]
+    return secrets_now if secrets_now else [current(account_id)]
 
 
 def rotate(account_id: int) -> str:

@@ -100,14 +100,14 @@ def fetch(
 ) -> Fetched:
     """Download ``url`` under ``policy``; raise a ``FetchError`` subclass on any refusal."""
     resolve = resolver or system_resolver
-    target = _parse(url, policy, redirected=False)
+    target = _parse(url, policy, "The URL")
     _check_host(target, host_allowed)
     with _Deadline(policy.deadline_seconds) as deadline:
         for _ in range(policy.max_redirects + 1):
             result = _hop(target, policy, auth, resolve, deadline)
             if isinstance(result, Fetched):
                 return result
-            following = _parse(urljoin(target.url, result), policy, redirected=True)
+            following = _parse(urljoin(target.url, result), policy, "The redirect target")
             _check_host(following, host_allowed)
             if auth is not None and not target.same_origin(following):
                 auth = None  # never hand the credentials to another origin
@@ -128,7 +128,7 @@ def post(
     Redirects are returned, not followed. Up to 64 KiB of the answer is read and dropped.
     Refusals and transport failures raise a ``FetchError`` subclass, as ``fetch`` does.
     """
-    target = _parse(url, policy, redirected=False)
+    target = _parse(url, policy, "The URL")
     with _Deadline(policy.deadline_seconds) as deadline:
         conn = _connect(target, policy, resolver or system_resolver, deadline)
         sent = {"User-Agent": policy.user_agent, **headers, "Connection": "close"}
@@ -143,10 +143,10 @@ def post(
             conn.close()
 
 
-def check_url(url: str, policy: FetchPolicy) -> None:
+def check_url(url: str, policy: FetchPolicy, what: str = "The URL") -> None:
     """Refuse a URL the policy can never fetch (scheme, syntax, credentials, port) without any
     network traffic; its addresses are checked when it is used."""
-    _parse(url, policy, redirected=False)
+    _parse(url, policy, what)
 
 
 def _check_host(target: _Target, host_allowed: HostRule | None) -> None:
@@ -154,8 +154,8 @@ def _check_host(target: _Target, host_allowed: HostRule | None) -> None:
         raise OriginNotAllowed(f"{target.host} is not one of the domains this account may fetch from.")
 
 
-def _parse(url: str, policy: FetchPolicy, *, redirected: bool) -> _Target:
-    what = "The redirect target" if redirected else "The URL"
+def _parse(url: str, policy: FetchPolicy, what: str) -> _Target:
+    """``what`` names the URL in refusals ("The URL", "The redirect target")."""
     if any((ord(c) < 0x21 and c != " ") or ord(c) == 0x7F for c in url):
         raise InvalidURL(f"{what} contains control characters.")
     try:

@@ -206,8 +206,7 @@ def _webhook_url(data: Mapping) -> str:
     if len(url) > 2000:
         raise ApiError("invalid_param", "webhook_url is longer than 2000 characters.", "webhook_url")
     try:
-        check_webhook_url(url)
+        check_webhook_url(url, "The webhook_url")
     except FetchError as error:
-        message = error.message.replace("The URL", "The webhook_url")
-        raise ApiError("invalid_param", message, "webhook_url") from None
+        raise ApiError("invalid_param", error.message, "webhook_url") from None
     return url

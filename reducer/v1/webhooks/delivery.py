@@ -33,9 +33,9 @@ def policy() -> FetchPolicy:
     )
 
 
-def check_webhook_url(url: str) -> None:
+def check_webhook_url(url: str, what: str = "The URL") -> None:
     """Refuse a webhook URL that could never be delivered to (FetchError with a user-facing message)."""
-    check_url(url, policy())
+    check_url(url, policy(), what)
 
 
 def deliver(event_id: str) -> str:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.dispatch import receiver
 from django.utils import timezone
 from django_q.models import Schedule
@@ -66,19 +66,14 @@ def claim(event_id) -> WebhookEvent | None:
     """Start an attempt of a due event; None when it is not due, finished or held by another."""
     now = timezone.now()
     lease = now + timedelta(seconds=settings.REDUCER_WEBHOOK_TIMEOUT + 5)
-    due = WebhookEvent.objects.filter(
+    # One conditional UPDATE: of two concurrent claims the second no longer matches the lease test.
+    claimed = WebhookEvent.objects.filter(
         Q(lease_expires_at=None) | Q(lease_expires_at__lt=now),
         pk=event_id,
         status=WebhookEvent.Status.PENDING,
         next_attempt_at__lte=now,
-    )
-    event = due.first()
-    if event is None or not due.filter(attempts=event.attempts).update(
-        attempts=event.attempts + 1, lease_expires_at=lease
-    ):
-        return None
-    event.refresh_from_db()
-    return event
+    ).update(attempts=F("attempts") + 1, lease_expires_at=lease)
+    return WebhookEvent.objects.select_related("endpoint").get(pk=event_id) if claimed else None
 
 
 def _held(event: WebhookEvent):
