@@ -34,6 +34,7 @@ KINDS = (
     ("lossy", Mode.LOSSY, None),
     ("glossy", Mode.GLOSSY, None),
     ("lossless", Mode.LOSSLESS, None),
+    ("png lossless", Mode.LOSSLESS, Format.PNG),  # PNG/GIF to PNG, as the anchors define PNG lossless
     ("webp lossy", Mode.LOSSY, Format.WEBP),
     ("webp glossy", Mode.GLOSSY, Format.WEBP),
     ("webp lossless", Mode.LOSSLESS, Format.WEBP),
@@ -124,7 +125,7 @@ def _row(source: Source, data: bytes | None, mode: Mode, cpu: float, refs: dict[
     return Row(savings, score, score < FLOORS[mode] - 0.05, None, cpu / mp)
 
 
-def run(folder: Path, out=sys.stdout) -> None:
+def run(folder: Path, max_megapixels: float | None = None, out=sys.stdout) -> None:
     engine: dict[tuple[str, str], list[Row]] = defaultdict(list)
     baseline: dict[tuple[str, str], list[Row]] = defaultdict(list)
     default_set: list[tuple[str, float, float]] = []
@@ -138,8 +139,13 @@ def run(folder: Path, out=sys.stdout) -> None:
             continue
         cls = classify(source)
         mp = source.image.width * source.image.height / 1e6
+        if max_megapixels is not None and mp > max_megapixels:
+            print(f"skip {path.name}: {mp:.1f} MP, over --max-megapixels", file=out)
+            continue
         refs: dict[bool, Reference] = {}
         for name, mode, fmt in KINDS:
+            if fmt is Format.PNG and source.pil_format == "JPEG":
+                continue  # a photo's JPEG is always smaller than its PNG
             start = time.process_time()
             variant = optimize(data, Spec(targets=(Target(mode, fmt),))).variants[0]
             cpu = time.process_time() - start
@@ -205,7 +211,10 @@ def _cpu_table(default_set: list[tuple[str, float, float]], out) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m optimizer.engine.bench", description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path)
-    run(parser.parse_args(argv).folder)
+    parser.add_argument("--max-megapixels", type=float, default=None,
+                        help="skip larger images (the compression anchors cover the corpus up to 4.1 MP)")
+    args = parser.parse_args(argv)
+    run(args.folder, args.max_megapixels)
 
 
 if __name__ == "__main__":

@@ -38,34 +38,57 @@ _CBRT_BIAS = np.cbrt(_BIAS)
 _C2 = np.float32(kC2)
 
 
-def _linear(rgb: np.ndarray) -> np.ndarray:
-    """sRGB (H, W, 3) in 0..255 to linear light, channel-first (3, H, W) float32."""
-    v = np.ascontiguousarray(np.moveaxis(rgb, 2, 0), dtype=np.float32) / np.float32(255)
+def _srgb_to_linear(v: np.ndarray) -> np.ndarray:
     return np.where(v <= 0.04045, v / np.float32(12.92), ((v + np.float32(0.055)) / np.float32(1.055)) ** 2.4)
 
 
+_LINEAR_LUT = _srgb_to_linear(np.arange(256, dtype=np.float32) / np.float32(255)).astype(np.float32)
+
+
+def _linear(rgb: np.ndarray) -> np.ndarray:
+    """sRGB (H, W, 3) in 0..255 to linear light, channel-first (3, H, W) float32."""
+    planes = np.ascontiguousarray(np.moveaxis(rgb, 2, 0))
+    if rgb.dtype == np.uint8:
+        return _LINEAR_LUT[planes]  # a table lookup: 8-bit input has only 256 values
+    return _srgb_to_linear(planes.astype(np.float32) / np.float32(255))
+
+
 def _xyb(linear: np.ndarray) -> np.ndarray:
-    r, g, b = linear
-    m = _MATRIX
-    mixed = [
-        np.cbrt(np.maximum(m[i, 0] * r + m[i, 1] * g + m[i, 2] * b + _BIAS[i], 0)) - _CBRT_BIAS[i] for i in range(3)
-    ]
-    x = 0.5 * (mixed[0] - mixed[1])
-    y = 0.5 * (mixed[0] + mixed[1])
-    # make_positive_xyb
-    return np.stack([x * 14.0 + 0.42, y + 0.01, (mixed[2] - y) + 0.55]).astype(np.float32)
+    """Linear RGB (3, H, W) to the positive XYB planes the metric compares."""
+    shape = linear.shape
+    mixed = _MATRIX @ linear.reshape(3, -1)  # one BLAS call instead of nine plane products
+    mixed += _BIAS[:, None]
+    np.maximum(mixed, 0, out=mixed)
+    np.cbrt(mixed, out=mixed)
+    mixed -= _CBRT_BIAS[:, None]
+    opsin_x, opsin_y, opsin_b = mixed
+    out = np.empty_like(mixed)
+    # make_positive_xyb: x * 14 + 0.42, y + 0.01, (b - y) + 0.55
+    np.subtract(opsin_x, opsin_y, out=out[0])
+    out[0] *= np.float32(0.5 * 14.0)
+    out[0] += np.float32(0.42)
+    np.add(opsin_x, opsin_y, out=out[1])
+    out[1] *= np.float32(0.5)
+    np.subtract(opsin_b, out[1], out=out[2])
+    out[2] += np.float32(0.55)
+    out[1] += np.float32(0.01)
+    return out.reshape(shape)
 
 
 _RADIUS = round(3.2795 * 1.5 + 0.2546)
 _KERNEL = cv2.getGaussianKernel(2 * _RADIUS + 1, 1.5).astype(np.float32)  # the package's scipy kernel
+_IDENTITY = np.ones((1, 1), np.float32)
 
 
-def _blur(planes: np.ndarray) -> np.ndarray:
-    # Zero padding vertically, reflection horizontally: what the package does to match the C++ code.
-    # OpenCV's separable filter gives the same numbers as scipy's gaussian_filter, about 5x faster.
-    padded = np.pad(planes, ((0, 0), (_RADIUS, _RADIUS), (0, 0)))
-    out = [cv2.sepFilter2D(p, -1, _KERNEL, _KERNEL, borderType=cv2.BORDER_REFLECT) for p in padded]
-    return np.stack(out)[:, _RADIUS:-_RADIUS]
+def _blur(planes: np.ndarray, out: np.ndarray | None = None, rows: np.ndarray | None = None) -> np.ndarray:
+    """Gaussian blur per plane: reflected at the left and right edges, zero beyond the top and bottom,
+    as the package does to match the C++ code (OpenCV gives scipy's numbers about 5x faster).
+    ``out`` and ``rows`` (one plane) are reusable buffers."""
+    out = np.empty_like(planes) if out is None else out
+    for plane, blurred in zip(planes, out, strict=True):
+        rows = cv2.sepFilter2D(plane, -1, _KERNEL, _IDENTITY, dst=rows, borderType=cv2.BORDER_REFLECT)
+        cv2.sepFilter2D(rows, -1, _IDENTITY, _KERNEL, dst=blurred, borderType=cv2.BORDER_CONSTANT)
+    return out
 
 
 def _downsample(img: np.ndarray) -> np.ndarray:
@@ -85,25 +108,49 @@ def _downsample(img: np.ndarray) -> np.ndarray:
     return even
 
 
-def _moments(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _moments(error: np.ndarray, scratch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-plane mean and mean 4th power of a (3, H, W) error map (pooled over tiles before the 4th root)."""
-    flat = d.reshape(3, -1)
-    sq = flat * flat
-    return flat.mean(axis=1), (sq * sq).mean(axis=1)
+    flat = error.reshape(3, -1)
+    squared = np.multiply(flat, flat, out=scratch.reshape(3, -1))
+    return flat.mean(axis=1), np.einsum("ij,ij->i", squared, squared) / flat.shape[1]
 
 
 def _scale_moments(ref: _Scale, xyb: np.ndarray) -> np.ndarray:
-    """The 18 moments of one scale: SSIM error (2 per plane), then ringing and blur (2 each per plane)."""
-    mu = _blur(xyb)
-    m1, m2 = ref.mu, mu
-    num_m = 1.0 - (m1 - m2) ** 2
-    num_s = 2.0 * (_blur(ref.xyb * xyb) - m1 * m2) + _C2
-    denom_s = (ref.sigma - m1 * m1) + (_blur(xyb * xyb) - m2 * m2) + _C2
+    """The 18 moments of one scale: SSIM error (2 per plane), then ringing and blur (2 each per plane).
+
+    Every intermediate lives in the reference's buffers: at full resolution a fresh temporary per
+    step costs as much in page faults as the arithmetic does.
+    """
+    mu, work, error, covariance, variance, rows = ref.buffers()
+    _blur(xyb, mu, rows)
+    # SSIM error: 1 - (1 - (m1 - m2)^2) * (2 (s12 - m1 m2) + C2) / (var1 + var2 + C2), in the package's
+    # order of operations, so that identical images score exactly 100
+    np.subtract(ref.mu, mu, out=error)
+    error *= error
+    np.subtract(1.0, error, out=error)
+    _blur(np.multiply(ref.xyb, xyb, out=work), covariance, rows)
+    covariance -= np.multiply(ref.mu, mu, out=work)
+    covariance *= 2.0
+    covariance += _C2
+    _blur(np.multiply(xyb, xyb, out=work), variance, rows)
+    variance -= np.multiply(mu, mu, out=work)
+    variance += ref.variance
+    variance += _C2
+    error *= covariance
+    error /= variance
+    np.subtract(1.0, error, out=error)
     out = np.zeros(18)
-    out[0:6:2], out[1:6:2] = _moments(np.maximum(1.0 - num_m * num_s / denom_s, 0.0))
-    d1 = (1.0 + np.abs(xyb - mu)) / (1.0 + np.abs(ref.xyb - ref.mu)) - 1.0
-    out[6::4], out[7::4] = _moments(np.maximum(d1, 0.0))  # ringing, blockiness: edges the source lacks
-    out[8::4], out[9::4] = _moments(np.maximum(-d1, 0.0))  # blur: edges the source has, the candidate lost
+    out[0:6:2], out[1:6:2] = _moments(np.maximum(error, 0.0, out=error), work)
+    # Edge ratio: (1 + |x - mu|) / (1 + |ref - ref_mu|) - 1
+    ratio = np.subtract(xyb, mu, out=covariance)
+    np.abs(ratio, out=ratio)
+    ratio += 1.0
+    ratio /= ref.edges
+    ratio -= 1.0
+    # ringing and blockiness: edges the source lacks; blur: edges the source had
+    out[6::4], out[7::4] = _moments(np.maximum(ratio, 0.0, out=variance), work)
+    np.negative(ratio, out=ratio)
+    out[8::4], out[9::4] = _moments(np.maximum(ratio, 0.0, out=ratio), work)
     return out
 
 
@@ -123,9 +170,19 @@ def _final_score(moments: np.ndarray) -> float:
 
 @dataclass
 class _Scale:
+    """One scale of the reference, with the terms every comparison reuses and its working buffers."""
+
     xyb: np.ndarray
     mu: np.ndarray
-    sigma: np.ndarray
+    variance: np.ndarray  # blurred variance
+    edges: np.ndarray  # 1 + |xyb - mu|
+    _buffers: tuple[np.ndarray, ...] = ()
+
+    def buffers(self) -> tuple[np.ndarray, ...]:
+        """Five arrays shaped like the planes and one like a single plane, allocated on first use."""
+        if not self._buffers:
+            self._buffers = (*(np.empty_like(self.xyb) for _ in range(5)), np.empty_like(self.xyb[0]))
+        return self._buffers
 
 
 def _prepare(rgb: np.ndarray) -> list[_Scale]:
@@ -135,7 +192,9 @@ def _prepare(rgb: np.ndarray) -> list[_Scale]:
         if linear.shape[1] < 8 or linear.shape[2] < 8:
             break
         xyb = _xyb(linear)
-        scales.append(_Scale(xyb, _blur(xyb), _blur(xyb * xyb)))
+        mu = _blur(xyb)
+        variance = _blur(xyb * xyb) - mu * mu
+        scales.append(_Scale(xyb, mu, variance, 1.0 + np.abs(xyb - mu)))
         if scale < kNumScales - 1:
             linear = _downsample(linear)
     return scales

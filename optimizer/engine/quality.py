@@ -5,8 +5,10 @@ tile on its own (on the corpus this scores within about 0.5 point of the same ti
 encode), so a probe costs the same on 2 MP and on 50 MP; an animation is probed on its first frame.
 Where a codec offers a faster probe speed (AVIF), the search runs at that speed and then searches
 below at the final speed. The chosen setting is encoded in full once and verified on every pixel (on
-a larger sample above ``Limits.verify_pixels``), stepping up the ladder if it falls short. Probes
-are cached per job, so the lossy and glossy searches of one format share the points they both visit.
+a larger sample above ``Limits.verify_pixels``), stepping up the ladder if it falls short, and
+stepping down when it clears the floor by a point or more: the sample's offset from the verifier,
+measured at that setting, locates the floor on every pixel better than any prior margin. Probes are
+cached per job, so the lossy and glossy searches of one format share the points they both visit.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from .errors import TargetUnreachable
 from .metric import SAMPLE_MARGIN, Reference
 
 CALIBRATION_SLACK = 0.25  # added to the measured probe-to-verifier offset
+DESCENT_MIN_ROOM = 1.0  # score points above the floor that are worth another verified encode
+DESCENT_SLACK = 0.1  # added to the offset measured a few steps away when stepping down
+MAX_DESCENTS = 2  # verified encodes spent stepping down
 MAX_VERIFY_STEPS = 3  # full encodes per ladder when verification keeps falling short
 DEFAULT_SLOPE = 1.5  # score points per ladder step, typical at 70..85, until two probes measure it
 
@@ -118,13 +123,34 @@ class Search:
             if self.reference is not self.verifier:
                 self.calibration.offsets.append(self.probe(ladder[index]) - choice.score)
             if choice.score >= floor:
-                return choice
+                return self._descended(ladder, index, choice, floor)
             probe_floor = max(probe_floor, floor + self.probe(ladder[index]) - choice.score + CALIBRATION_SLACK)
             found = self.lowest_passing(ladder, probe_floor, index + 1, fast=False, known_fail=index)
             if found is None:
                 return None
             index = found
         return None
+
+    def _descended(self, ladder: tuple[Setting, ...], index: int, choice: Choice, floor: float) -> Choice:
+        """A verified pass from sampled probes may have room to spare. The probe-to-verifier offset
+        measured at the nearest verified setting says where the floor really lies on every pixel: step
+        there and verify, at most ``MAX_DESCENTS`` times, keeping the smallest encode that holds."""
+        if self.reference is self.verifier or choice.score - floor < DESCENT_MIN_ROOM:
+            return choice
+        fail, ok, best = -1, index, choice
+        offset = self.probe(ladder[ok]) - best.score
+        for _ in range(MAX_DESCENTS):
+            lower = self.lowest_passing(ladder, floor + offset + DESCENT_SLACK, ok - 1, fast=False,
+                                        known_pass=ok, known_fail=fail)
+            if lower is None or lower >= ok:
+                break
+            candidate = self._final(ladder[lower])
+            offset = self.probe(ladder[lower]) - candidate.score
+            if candidate.score >= floor:
+                ok, best = lower, candidate
+            else:
+                fail = lower
+        return best
 
     def lowest_passing(self, ladder: tuple[Setting, ...], floor: float, start: int, fast: bool = True,
                        known_pass: int | None = None, known_fail: int = -1) -> int | None:
@@ -145,7 +171,7 @@ class Search:
                 break
             # Step from the bracket end nearest the floor, along the local secant: the curve bends, so
             # the far end's slope misleads (regula falsi crawls on curves like AVIF's on gradients).
-            if ok in scores and (fail < 0 or scores[ok] - floor <= floor - scores[fail]):
+            if ok in scores and (fail not in scores or scores[ok] - floor <= floor - scores[fail]):
                 i = ok - max(1, math.floor((scores[ok] - floor) / _slope(scores, ok)))
             else:
                 i = fail + max(1, math.ceil((floor - scores[fail]) / _slope(scores, fail)))

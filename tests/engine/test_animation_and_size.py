@@ -1,7 +1,10 @@
 """Animations stay animated; target sizes fit or fail clearly; the source is sniffed from its bytes."""
 
+import io
+
+import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageSequence
 
 from optimizer.engine import Format, Mode, Spec, Target, optimize
 from optimizer.engine.errors import TargetUnreachable
@@ -48,3 +51,13 @@ def test_unreachable_target_size_is_an_error():
     with pytest.raises(TargetUnreachable) as err:
         optimize(encode(photo(), "PNG"), Spec(targets=(Target(Mode.LOSSY, Format.JPEG),), target_size=300))
     assert err.value.code == "target_unreachable"
+
+
+def test_animated_png_is_optimized_with_every_frame_identical():
+    data = encode(FRAMES[0], "GIF", save_all=True, append_images=FRAMES[1:], duration=100, loop=0)
+    variant = optimize(data, Spec(targets=(Target(Mode.LOSSLESS, Format.PNG),))).variants[0]
+    plain = encode(FRAMES[0], "PNG", save_all=True, append_images=FRAMES[1:], duration=100, loop=0)
+    assert len(variant.data) < len(plain)  # oxipng ran on the APNG
+    source, output = Image.open(io.BytesIO(data)), decoded(variant.data)
+    pairs = zip(ImageSequence.Iterator(source), ImageSequence.Iterator(output), strict=True)
+    assert all(np.array_equal(np.asarray(a.convert("RGB")), np.asarray(b.convert("RGB"))) for a, b in pairs)

@@ -64,3 +64,12 @@ def test_format_limits_give_a_note_not_a_crash():
     webp, png = optimize(wide, Spec(targets=(Target(Mode.LOSSY, Format.WEBP), Target(Mode.LOSSLESS)))).variants
     assert webp.data is None and "webp" in webp.note
     assert png.data is not None
+
+
+@pytest.mark.parametrize("fmt", [Format.JPEG, Format.WEBP])
+def test_chosen_quality_is_the_lowest_that_meets_the_floor(fmt):
+    # A small image is probed on every pixel, so the search is exact: one quality step lower misses.
+    chosen = optimize(SOURCE_BYTES, Spec(targets=(Target(Mode.LOSSY, fmt),))).variants[0]
+    quality = int(chosen.setting.split("q=")[1].split()[0])
+    lower = optimize(SOURCE_BYTES, Spec(targets=(Target(Mode.LOSSY, fmt),), quality=quality - 1)).variants[0]
+    assert lower.score < 70 <= chosen.score

@@ -10,7 +10,7 @@ from ..spec import Format, Mode, Spec
 from . import Lossless, Picture, Setting, register
 
 _LOSSY = range(20, 93, 3)
-_GLOSSY = range(40, 101, 3)
+_GLOSSY = range(40, 101, 2)
 # Probes run at speed 8: ~3x cheaper, and at equal quality it scores no higher than speeds 6-7.
 _PROBE_SPEED = 8
 

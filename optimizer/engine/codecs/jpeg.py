@@ -19,7 +19,7 @@ from ..spec import Format, Metadata, Mode, Spec
 from . import Lossless, Picture, Setting, flatten, ladder, register
 
 _ICC_CHUNK = 65519
-_LOSSY = ladder(range(18, 97, 2), encoder="mozjpeg")
+_LOSSY = ladder(range(18, 97), encoder="mozjpeg")
 _GLOSSY = (
     ladder(range(60, 101, 3), encoder="mozjpeg"),
     ladder(range(60, 101, 3), "4:4:4", encoder="libjpeg-turbo"),

@@ -49,8 +49,7 @@ def _pillow_png(picture: Picture, frames: tuple[Image.Image, ...]) -> bytes:
         kwargs.update(picture.animation_kwargs(), append_images=list(frames[1:]))
     buf = io.BytesIO()
     frames[0].save(buf, "PNG", **kwargs)
-    data = buf.getvalue()
-    return data if len(frames) > 1 else _oxipng(data)
+    return _oxipng(buf.getvalue())  # oxipng keeps APNG frames and their timing
 
 
 def quantize(im: Image.Image, setting: Setting) -> Image.Image:

@@ -9,7 +9,7 @@ from ..metadata import pillow_kwargs
 from ..spec import Format, Mode, Spec
 from . import Lossless, Picture, Setting, ladder, register
 
-_LOSSY = ladder(range(7, 101, 3))
+_LOSSY = ladder(range(7, 101))
 _METHOD = 4  # method 6 saves under 1 % more for 1.4x the time
 
 
@@ -38,7 +38,9 @@ class WebpCodec:
         if source.high_bit_depth and not resized:
             return Lossless(None, "", "16-bit samples: WebP holds 8 bits, so it cannot be lossless")
         # exact=True keeps the colour under fully transparent pixels, so the pixels really are identical.
-        return Lossless(_save(picture, lossless=True, quality=75, exact=True), "lossless m4")
+        # At method 4, quality 100 (the most effort) saves ~1.5 points over 75 for under 2x the time;
+        # method 6 saves under 1 point more at 10-30x.
+        return Lossless(_save(picture, lossless=True, quality=100, exact=True), "lossless m4 q100")
 
 
 
