@@ -7,6 +7,13 @@ from django.contrib import admin
 from .models import Item, Job, Variant, WebhookEvent
 
 
+class RecordAdmin(admin.ModelAdmin):
+    """What the service wrote, shown to the operator; never added by hand."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class VariantInline(admin.TabularInline):
     model = Variant
     extra = 0
@@ -17,15 +24,12 @@ class VariantInline(admin.TabularInline):
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(RecordAdmin):
     list_display = ["id", "account", "source_label", "status", "attempts", "error_code", "created_at", "finished_at"]
     list_filter = ["status", "error_code"]
     search_fields = ["id", "source_url", "source_sha256", "account__name"]
     readonly_fields = [field.name for field in Item._meta.fields]
     inlines = [VariantInline]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ItemInline(admin.TabularInline):
@@ -39,22 +43,16 @@ class ItemInline(admin.TabularInline):
 
 
 @admin.register(Job)
-class JobAdmin(admin.ModelAdmin):
+class JobAdmin(RecordAdmin):
     list_display = ["id", "account", "face", "created_at"]
     list_filter = ["face"]
     readonly_fields = ["id", "account", "face", "webhook_url", "created_at"]
     inlines = [ItemInline]
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(RecordAdmin):
     list_display = ["id", "account", "type", "status", "attempts", "last_status_code", "next_attempt_at", "created_at"]
     list_filter = ["status", "type"]
     search_fields = ["id", "item__id", "account__name", "endpoint__url"]
     readonly_fields = [field.name for field in WebhookEvent._meta.fields]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False

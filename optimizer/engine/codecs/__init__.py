@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -42,12 +43,14 @@ class Picture(Frames):
     durations: tuple[int, ...] = ()
     loop: int | None = None
 
-    def animation_kwargs(self) -> dict:
+    def animation_kwargs(self, frames: Sequence[Image.Image]) -> dict:
+        """Save keywords that write ``frames`` (this picture's frames as the codec prepared them) as
+        an animation with this picture's timing; none for a still picture."""
         if not self.animated:
             return {}
         return {
             "save_all": True,
-            "append_images": list(self.frames[1:]),
+            "append_images": list(frames[1:]),
             "duration": list(self.durations),
             "loop": self.loop or 0,
         }

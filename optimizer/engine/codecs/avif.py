@@ -35,9 +35,7 @@ class AvifCodec:
         im = picture.image
         if im.mode not in ("RGB", "RGBA"):
             im = im.convert("RGB")
-        kwargs = picture.animation_kwargs()
-        if kwargs:
-            kwargs["append_images"] = [f.convert(im.mode) for f in picture.frames[1:]]
+        kwargs = picture.animation_kwargs([f.convert(im.mode) for f in picture.frames] if picture.animated else ())
         im.save(
             buf,
             "AVIF",

@@ -36,10 +36,7 @@ def _exact_palette(im: Image.Image) -> Image.Image | None:
 
 def _save(picture: Picture, frames: list[Image.Image]) -> bytes:
     buf = io.BytesIO()
-    kwargs = picture.animation_kwargs()
-    if kwargs:
-        kwargs["append_images"] = frames[1:]
-    frames[0].save(buf, "GIF", optimize=True, **kwargs)
+    frames[0].save(buf, "GIF", optimize=True, **picture.animation_kwargs(frames))
     return buf.getvalue()
 
 

@@ -45,8 +45,7 @@ def _pillow_png(picture: Picture, frames: tuple[Image.Image, ...]) -> bytes:
         info = PngImagePlugin.PngInfo()
         info.add_itxt("XML:com.adobe.xmp", meta.xmp.decode("utf-8", "replace"))
         kwargs["pnginfo"] = info
-    if len(frames) > 1:
-        kwargs.update(picture.animation_kwargs(), append_images=list(frames[1:]))
+    kwargs.update(picture.animation_kwargs(frames))
     buf = io.BytesIO()
     frames[0].save(buf, "PNG", **kwargs)
     return _oxipng(buf.getvalue())  # oxipng keeps APNG frames and their timing

@@ -18,10 +18,8 @@ def _save(picture: Picture, **options: object) -> bytes:
     frames = picture.frames
     if frames[0].mode not in ("RGB", "RGBA"):
         frames = tuple(f.convert("RGB") for f in frames)
-    kwargs = picture.animation_kwargs()
-    if kwargs:
-        kwargs["append_images"] = list(frames[1:])
-    frames[0].save(buf, "WEBP", method=_METHOD, **options, **kwargs, **pillow_kwargs(picture.meta))
+    frames[0].save(buf, "WEBP", method=_METHOD, **options, **picture.animation_kwargs(frames),
+                   **pillow_kwargs(picture.meta))
     return buf.getvalue()
 
 
@@ -41,8 +39,6 @@ class WebpCodec:
         # At method 4, quality 100 (the most effort) saves ~1.5 points over 75 for under 2x the time;
         # method 6 saves under 1 point more at 10-30x.
         return Lossless(_save(picture, lossless=True, quality=100, exact=True), "lossless m4 q100")
-
-
 
 
 register(WebpCodec())
