@@ -12,6 +12,8 @@ from django.http import HttpRequest, JsonResponse
 from django_q.brokers import get_broker
 from PIL import features
 
+from optimizer.engine.codecs.png import palette_builder
+
 log = logging.getLogger(__name__)
 
 CODECS = ("jpg", "zlib", "webp", "avif")  # Pillow feature names: JPEG, PNG (zlib), WebP, AVIF
@@ -45,7 +47,7 @@ def _codecs() -> str:
     missing = [name for name in CODECS if not features.check(name)]
     if missing:
         raise RuntimeError(f"missing codecs: {', '.join(missing)}")
-    return ", ".join(CODECS)
+    return f"{', '.join(CODECS)}; palettes: {palette_builder()}"
 
 
 CHECKS = {"database": _database, "broker": _broker, "storage": _storage, "codecs": _codecs}

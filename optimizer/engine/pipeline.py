@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from . import resize
-from .codecs import CODECS, Picture, Setting, flatten
+from .codecs import CODECS, Lossless, Picture, Setting, flatten
 from .decode import Source, decode
 from .errors import InvalidSpec
 from .metadata import meta_for
@@ -17,6 +17,7 @@ from .result import Result, Variant
 from .spec import Format, Limits, Mode, Spec, Target
 
 PHOTO_FLAT_FRACTION = 0.45
+PALETTE_FORMATS = (Format.PNG, Format.GIF)  # lossy means fewer colours, not a transform codec
 
 # Where each search starts: the class's known-good setting (anchors' best fixed settings).
 _START = {
@@ -82,7 +83,10 @@ class _Job:
     resized: bool
     _references: dict[tuple[bool, int], Reference] = field(default_factory=dict)
     _searches: dict[Format, Search] = field(default_factory=dict)
-    _calibration: Calibration = field(default_factory=Calibration)
+    _lossless: dict[Format, Lossless] = field(default_factory=dict)
+    # Tiles misjudge palette banding and transform-codec artefacts by unrelated amounts (a smooth
+    # wallpaper: +30 points for a palette, +1 for WebP), so each kind learns its own offset.
+    _calibrations: dict[bool, Calibration] = field(default_factory=dict)
 
     def reference(self, flattened: bool, max_pixels: int) -> Reference:
         key = (flattened, max_pixels)
@@ -96,8 +100,16 @@ class _Job:
             flattened = fmt is Format.JPEG and self.picture.has_alpha
             probes = self.reference(flattened, self.limits.metric_pixels)
             verifier = self.reference(flattened, max(self.limits.verify_pixels, self.limits.metric_pixels))
-            self._searches[fmt] = Search(CODECS[fmt], self.picture, probes, verifier, self._calibration)
+            calibration = self._calibrations.setdefault(fmt in PALETTE_FORMATS, Calibration())
+            self._searches[fmt] = Search(CODECS[fmt], self.picture, probes, verifier, calibration)
         return self._searches[fmt]
+
+    def lossless(self, fmt: Format) -> Lossless:
+        """The format's lossless encoding, made once: a lossy search that falls back to it and the
+        lossless target share it (oxipng on a 2 MP photo costs a second or more)."""
+        if fmt not in self._lossless:
+            self._lossless[fmt] = CODECS[fmt].lossless(self.picture, self.source, self.resized)
+        return self._lossless[fmt]
 
     def _variant(self, target: Target, fmt: Format, data: bytes | None, setting: str,
                  score: float | None, note: str = "") -> Variant:
@@ -118,7 +130,7 @@ class _Job:
     def _encoded(self, target: Target, fmt: Format) -> Variant:
         codec = CODECS[fmt]
         if target.mode is Mode.LOSSLESS:
-            encoded = codec.lossless(self.picture, self.source, self.resized)
+            encoded = self.lossless(fmt)
             if encoded.data is None and self.resized and fmt is not Format.AVIF:
                 return self._best_effort(target, fmt, encoded.note)
             return self._variant(target, fmt, encoded.data, encoded.setting, None, encoded.note)
@@ -148,7 +160,7 @@ class _Job:
             choice = self.search(fmt).meet_floor(wider, floor, lambda ladder: _closest(ladder, start))
             if choice is not None:
                 return self._variant(target, fmt, choice.data, str(choice.setting), round(choice.score, 2))
-        encoded = CODECS[fmt].lossless(self.picture, self.source, self.resized)
+        encoded = self.lossless(fmt)
         note = f"no lossy setting reaches {floor:g}"
         if encoded.data is not None:
             return self._variant(target, fmt, encoded.data, encoded.setting, 100.0, f"{note}: lossless")

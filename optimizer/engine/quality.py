@@ -8,7 +8,9 @@ below at the final speed. The chosen setting is encoded in full once and verifie
 a larger sample above ``Limits.verify_pixels``), stepping up the ladder if it falls short, and
 stepping down when it clears the floor by a point or more: the sample's offset from the verifier,
 measured at that setting, locates the floor on every pixel better than any prior margin. Probes are
-cached per job, so the lossy and glossy searches of one format share the points they both visit.
+cached per job and every search starts from the bracket the cached points already give, so the
+re-searches after a verification and the lossy and glossy searches of one format pay only for
+points not yet visited.
 """
 
 from __future__ import annotations
@@ -38,6 +40,24 @@ def _slope(scores: dict[int, float], at: int) -> float:
         return DEFAULT_SLOPE
     near = min(others, key=lambda i: abs(i - at))
     return min(max((scores[at] - scores[near]) / (at - near), 0.3), 15.0)
+
+
+def _interpolated(scores: dict[int, float], floor: float, fail: int, ok: int) -> int:
+    """The next index to probe inside the bracket (fail, ok): a step from the bracket end nearest the
+    floor along the local secant (the curve bends, so the far end's slope misleads: regula falsi
+    crawls on curves like AVIF's on gradients). A step that would leave the bracket means the local
+    slope is wrong (a flat stretch below a steep one): interpolate across the bracket instead, or
+    halve it, rather than crawl along its edge one index at a time."""
+    if ok in scores and (fail not in scores or scores[ok] - floor <= floor - scores[fail]):
+        i = ok - max(1, math.floor((scores[ok] - floor) / _slope(scores, ok)))
+    else:
+        i = fail + max(1, math.ceil((floor - scores[fail]) / _slope(scores, fail)))
+    if not fail < i < ok:
+        if fail in scores and ok in scores:
+            i = fail + round((floor - scores[fail]) / (scores[ok] - scores[fail]) * (ok - fail))
+        else:
+            i = (fail + ok) // 2
+    return min(max(i, fail + 1), ok - 1)
 
 
 @dataclass(frozen=True)
@@ -71,6 +91,7 @@ class Search:
     calibration: Calibration = field(default_factory=Calibration)
     _probes: dict[Setting, float] = field(default_factory=dict)
     _full: dict[Setting, bytes] = field(default_factory=dict)
+    _scores: dict[Setting, float] = field(default_factory=dict)  # verified, by setting
 
     def __post_init__(self) -> None:
         # A probe is exact (its bytes are the final bytes) for a small still image.
@@ -101,11 +122,19 @@ class Search:
             return decode_first(self.full(setting))  # the final bytes, if this setting wins
         return decode_first(self.codec.encode(picture, setting))
 
-    def _final(self, setting: Setting) -> Choice:
-        data = self.full(setting)
+    def _verified_score(self, setting: Setting) -> float:
+        """The score of ``setting`` on every pixel (on the verifier's larger sample above its bound).
+        On a still picture a codec's preview decodes exactly as its full encode, so a palette codec is
+        scored without its costly compression, and only a setting that is kept gets encoded."""
         if self._exact and self.verifier is self.reference:
-            return Choice(setting, data, self.probe(setting))
-        return Choice(setting, data, self.verifier.score(decode_first(data)))
+            return self.probe(setting)
+        if setting not in self._scores:
+            preview = getattr(self.codec, "preview", None)
+            if preview is not None and not self.picture.animated:
+                self._scores[setting] = self.verifier.score(preview(self.picture, setting))
+            else:
+                self._scores[setting] = self.verifier.score(decode_first(self.full(setting)))
+        return self._scores[setting]
 
     def _refined(self, ladder: tuple[Setting, ...], index: int, floor: float) -> int:
         """After a search at the faster probe speed, search below it at the final speed (which scores higher)."""
@@ -119,12 +148,12 @@ class Search:
         """Encode ``index`` in full and verify it; when it falls short, raise the probe floor by how far
         the probes read above the verifier here, search again above ``index``, and verify that."""
         for _ in range(MAX_VERIFY_STEPS):
-            choice = self._final(ladder[index])
+            score = self._verified_score(ladder[index])
             if self.reference is not self.verifier:
-                self.calibration.offsets.append(self.probe(ladder[index]) - choice.score)
-            if choice.score >= floor:
-                return self._descended(ladder, index, choice, floor)
-            probe_floor = max(probe_floor, floor + self.probe(ladder[index]) - choice.score + CALIBRATION_SLACK)
+                self.calibration.offsets.append(self.probe(ladder[index]) - score)
+            if score >= floor:
+                return self._descended(ladder, index, self.at(ladder[index]), floor)
+            probe_floor = max(probe_floor, floor + self.probe(ladder[index]) - score + CALIBRATION_SLACK)
             found = self.lowest_passing(ladder, probe_floor, index + 1, fast=False, known_fail=index)
             if found is None:
                 return None
@@ -144,10 +173,10 @@ class Search:
                                         known_pass=ok, known_fail=fail)
             if lower is None or lower >= ok:
                 break
-            candidate = self._final(ladder[lower])
-            offset = self.probe(ladder[lower]) - candidate.score
-            if candidate.score >= floor:
-                ok, best = lower, candidate
+            score = self._verified_score(ladder[lower])
+            offset = self.probe(ladder[lower]) - score
+            if score >= floor:
+                ok, best = lower, self.at(ladder[lower])
             else:
                 fail = lower
         return best
@@ -156,26 +185,28 @@ class Search:
                        known_pass: int | None = None, known_fail: int = -1) -> int | None:
         """The first ladder index whose probe meets ``floor``: a bracketing search from ``start`` that
         interpolates the score curve (monotonic in the setting), usually in three probes. ``fast``
-        probes at the codec's probe speed; ``known_pass`` and ``known_fail`` bound the search."""
-        # highest index known to fail, lowest known to pass
-        fail, ok = known_fail, len(ladder) if known_pass is None else known_pass
-        scores: dict[int, float] = {}
-        i = min(max(start, 0), len(ladder) - 1)
+        probes at the codec's probe speed; ``known_pass`` and ``known_fail`` bound the search, and so
+        do the points earlier searches on this ladder already probed (they cost nothing)."""
+
+        def setting(index: int) -> Setting:
+            return ladder[index].for_probe() if fast else ladder[index]
+
+        scores = {i: self._probes[setting(i)] for i in range(len(ladder)) if setting(i) in self._probes}
+        # highest index known to fail, lowest known to pass above it
+        ok = len(ladder) if known_pass is None else known_pass
+        fail = max([known_fail, *(i for i, score in scores.items() if score < floor and i < ok)])
+        ok = min([ok, *(i for i, score in scores.items() if score >= floor and i > fail)])
+        i = start if fail not in scores and ok not in scores else _interpolated(scores, floor, fail, ok)
+        i = min(max(i, fail + 1), ok - 1)
         while ok - fail > 1:
-            scores[i] = self.probe(ladder[i].for_probe() if fast else ladder[i])
+            if i not in scores:
+                scores[i] = self.probe(setting(i))
             if scores[i] >= floor:
                 ok = i
             else:
                 fail = i
-            if ok - fail <= 1:
-                break
-            # Step from the bracket end nearest the floor, along the local secant: the curve bends, so
-            # the far end's slope misleads (regula falsi crawls on curves like AVIF's on gradients).
-            if ok in scores and (fail not in scores or scores[ok] - floor <= floor - scores[fail]):
-                i = ok - max(1, math.floor((scores[ok] - floor) / _slope(scores, ok)))
-            else:
-                i = fail + max(1, math.ceil((floor - scores[fail]) / _slope(scores, fail)))
-            i = min(max(i, fail + 1), ok - 1)
+            if ok - fail > 1:
+                i = _interpolated(scores, floor, fail, ok)
         return ok if ok < len(ladder) else None
 
     def meet_floor(self, ladders: tuple[tuple[Setting, ...], ...], floor: float,
@@ -209,5 +240,5 @@ class Search:
         return self.at(ladder[found])
 
     def at(self, setting: Setting) -> Choice:
-        data = self.full(setting)
-        return Choice(setting, data, self.verifier.score(decode_first(data)))
+        """``setting`` encoded in full, with its score on every pixel."""
+        return Choice(setting, self.full(setting), self._verified_score(setting))

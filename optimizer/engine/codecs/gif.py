@@ -11,7 +11,7 @@ from ..decode import Source
 from ..metadata import to_srgb
 from ..spec import Format, Mode, Spec
 from . import Lossless, Picture, Setting, register
-from .png import LADDER, quantize
+from .png import palette_ladders, quantize
 
 
 def _exact_palette(im: Image.Image) -> Image.Image | None:
@@ -44,7 +44,7 @@ class GifCodec:
     format = Format.GIF
 
     def grid(self, mode: Mode, picture: Picture, spec: Spec) -> tuple[tuple[Setting, ...], ...]:
-        return (LADDER,)
+        return palette_ladders(picture)
 
     def encode(self, picture: Picture, setting: Setting) -> bytes:
         # GIF carries no ICC profile: convert to sRGB so colour looks the same.

@@ -1,9 +1,10 @@
 """PNG: oxipng for lossless (on the source bytes when they are already a PNG), palette quantisation for lossy.
 
-Palettes come from libimagequant when the optional ``imagequant`` package is installed (GPL-3:
-the operator opts in; it finds better palettes, dithers, and handles alpha well), otherwise from
-Pillow's median cut (octree for alpha). The quality knob is libimagequant's target quality, or the
-number of colours for Pillow.
+Palettes come from libimagequant (the ``imagequant`` package, GPL-3, installed by default: it finds
+better palettes, dithers only where it helps, and handles alpha well). Without it, Pillow builds them
+by median cut and by maximum coverage, each refined by a k-means pass, and the search keeps whichever
+is smaller at the floor (octree for alpha, where Pillow has nothing better). The quality knob is
+libimagequant's target quality, or the number of colours for Pillow.
 """
 
 from __future__ import annotations
@@ -19,13 +20,17 @@ from . import Lossless, Picture, Setting, register
 
 try:
     import imagequant
-except ImportError:  # optional dependency
+except ImportError:  # an operator who leaves out the GPL-3 package gets Pillow's palettes
     imagequant = None
 
-if imagequant is not None:
-    LADDER = tuple(Setting(q, "palette", "libimagequant q") for q in range(20, 101, 5))
-else:
-    LADDER = tuple(Setting(n, "palette", "colours") for n in (8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256))
+_IMAGEQUANT_LADDER = tuple(Setting(q, "palette", "libimagequant q") for q in range(20, 101, 5))
+# k-means moves each palette entry to the mean of its pixels: on the corpus's graphics that turns
+# 18-79 % savings at the floor into 24-90 %; neither builder wins on every image.
+_PILLOW_LADDERS = tuple(
+    tuple(Setting(n, "palette", "colours", encoder=method) for n in (8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256))
+    for method in ("median cut", "max coverage")
+)
+_PILLOW_METHODS = {"median cut": Image.Quantize.MEDIANCUT, "max coverage": Image.Quantize.MAXCOVERAGE}
 
 
 def _oxipng(data: bytes, policy: Metadata = Metadata.KEEP) -> bytes:
@@ -52,8 +57,8 @@ def _pillow_png(picture: Picture, frames: tuple[Image.Image, ...]) -> bytes:
 
 
 def quantize(im: Image.Image, setting: Setting) -> Image.Image:
-    """A palette image for a ``LADDER`` setting."""
-    if imagequant is not None:
+    """A palette image for a setting of one of ``palette_ladders``."""
+    if setting.label != "colours":
         # The raw-bytes entry point: the package's PIL helper copies pixels one by one in Python.
         indices, palette = imagequant.quantize_raw_rgba_bytes(
             im.convert("RGBA").tobytes(), im.width, im.height, dithering_level=1.0, max_quality=setting.quality
@@ -61,15 +66,28 @@ def quantize(im: Image.Image, setting: Setting) -> Image.Image:
         out = Image.frombytes("P", im.size, indices)
         out.putpalette(bytes(palette), rawmode="RGBA")
         return out
-    method = Image.Quantize.FASTOCTREE if im.mode == "RGBA" else Image.Quantize.MEDIANCUT
-    return im.quantize(setting.quality, method=method)
+    if im.mode == "RGBA":
+        return im.quantize(setting.quality, method=Image.Quantize.FASTOCTREE)
+    return im.quantize(setting.quality, method=_PILLOW_METHODS[setting.encoder], kmeans=1)
+
+
+def palette_builder() -> str:
+    """Which library builds palettes here (operators see it in /healthz)."""
+    return "libimagequant" if imagequant is not None else "Pillow (imagequant not installed)"
+
+
+def palette_ladders(picture: Picture) -> tuple[tuple[Setting, ...], ...]:
+    """The palette ladders worth searching for this picture (Pillow has one builder for alpha)."""
+    if imagequant is not None:
+        return (_IMAGEQUANT_LADDER,)
+    return _PILLOW_LADDERS[:1] if picture.has_alpha else _PILLOW_LADDERS
 
 
 class PngCodec:
     format = Format.PNG
 
     def grid(self, mode: Mode, picture: Picture, spec: Spec) -> tuple[tuple[Setting, ...], ...]:
-        return (LADDER,)
+        return palette_ladders(picture)
 
     def encode(self, picture: Picture, setting: Setting) -> bytes:
         return _pillow_png(picture, tuple(quantize(f, setting) for f in picture.frames))

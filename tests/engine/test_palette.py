@@ -1,0 +1,102 @@
+"""Lossy PNG is a palette PNG: libimagequant's by default, Pillow's k-means-refined palettes without it."""
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from optimizer.engine import Format, Mode, Spec, Target, optimize
+from optimizer.engine.codecs import Picture, png
+from optimizer.engine.metadata import Meta
+from optimizer.engine.metric import Reference
+
+from .conftest import decoded, encode, photo
+
+
+def screenshot() -> Image.Image:
+    """Flat panels, anti-aliased text and a gradient bar: what graphics look like."""
+    im = Image.new("RGB", (240, 160), (236, 236, 240))
+    draw = ImageDraw.Draw(im)
+    draw.rectangle((0, 0, 239, 24), fill=(46, 52, 64))
+    for row in range(6):
+        draw.text((12, 34 + row * 18), f"Item {row}: settings and values", fill=(30, 30, 30))
+    for x in range(240):
+        draw.line((x, 140, x, 159), fill=(x, 120, 255 - x))
+    return im
+
+
+GRAPHIC = screenshot()
+GRAPHIC_BYTES = encode(GRAPHIC, "PNG")
+LOSSY_PNG = Spec(targets=(Target(Mode.LOSSY, Format.PNG), Target(Mode.LOSSLESS, Format.PNG)))
+
+
+def _check_palette_variant(setting_word: str) -> None:
+    lossy, lossless = optimize(GRAPHIC_BYTES, LOSSY_PNG).variants
+    assert setting_word in lossy.setting
+    assert decoded(lossy.data).mode == "P"
+    assert lossy.score >= 70
+    assert Reference(GRAPHIC, max_pixels=10**9).score(decoded(lossy.data)) >= 69.5  # re-scored independently
+    assert lossy.size < lossless.size
+
+
+def test_lossy_png_uses_libimagequant():
+    assert png.imagequant is not None, "imagequant is a requirement"
+    _check_palette_variant("libimagequant")
+
+
+def test_without_libimagequant_pillow_palettes_meet_the_floor(monkeypatch):
+    monkeypatch.setattr(png, "imagequant", None)
+    _check_palette_variant("colours")
+
+
+def test_pillow_searches_two_palette_builders_on_opaque_images_and_octree_on_alpha(monkeypatch):
+    monkeypatch.setattr(png, "imagequant", None)
+    opaque = png.palette_ladders(Picture((GRAPHIC,), Meta()))
+    assert {ladder[0].encoder for ladder in opaque} == {"median cut", "max coverage"}
+    alpha = png.palette_ladders(Picture((photo(mode="RGBA"),), Meta()))
+    assert len(alpha) == 1
+    assert png.quantize(photo(mode="RGBA"), alpha[0][3]).mode == "P"
+
+
+@pytest.mark.parametrize("builder", ["median cut", "max coverage"])
+def test_pillow_palettes_are_refined_by_k_means(builder):
+    source = photo(160, 120)
+    setting = next(s for ladder in png._PILLOW_LADDERS for s in ladder if s.encoder == builder and s.quality == 16)
+    plain = source.quantize(16, method=png._PILLOW_METHODS[builder])
+
+    def error(im: Image.Image) -> float:
+        return float(np.mean((np.asarray(im.convert("RGB"), np.float32) - np.asarray(source, np.float32)) ** 2))
+
+    assert error(png.quantize(source, setting)) < error(plain)
+
+
+def test_a_palette_that_misses_the_floor_is_never_compressed(corpus, monkeypatch):
+    # Tiles of this smooth wallpaper pass the floor, the whole image does not: verification scores
+    # the palette image itself, so no PNG is compressed (a second of oxipng each) just to be dropped.
+    calls = []
+    encode_png = png.PngCodec.encode
+    monkeypatch.setattr(png.PngCodec, "encode", lambda self, *args: calls.append(args[1]) or encode_png(self, *args))
+    data = (corpus / "p13_sway_wallpaper_1920.png").read_bytes()
+    variant = optimize(data, Spec(targets=(Target(Mode.LOSSY, Format.PNG),))).variants[0]
+    assert "no lossy setting reaches 70" in variant.note
+    assert calls == []
+
+
+def test_the_lossless_encoding_is_made_once_per_job(monkeypatch):
+    calls = []
+    lossless = png.PngCodec.lossless
+    monkeypatch.setattr(png.PngCodec, "lossless", lambda self, *args: calls.append(1) or lossless(self, *args))
+    noisy = encode(photo(320, 240), "PNG")
+    spec = Spec(targets=(Target(Mode.GLOSSY, Format.PNG), Target(Mode.LOSSLESS, Format.PNG)))
+    glossy, exact = optimize(noisy, spec).variants
+    assert "lossless" in glossy.note  # no palette reaches 85: the fallback is the lossless PNG
+    assert glossy.data == exact.data
+    assert len(calls) == 1
+
+
+def test_palette_offsets_do_not_steer_other_formats(corpus):
+    # Tiles of this smooth wallpaper read a palette 30 points above the whole image, WebP about 1:
+    # the WebP search must not inherit the palette's margin (it then overshot by a quality step).
+    data = (corpus / "p13_sway_wallpaper_1920.png").read_bytes()
+    alone = optimize(data, Spec(targets=(Target(Mode.LOSSY, Format.WEBP),))).variants[0]
+    after = optimize(data, Spec(targets=(Target(Mode.LOSSY, Format.PNG), Target(Mode.LOSSY, Format.WEBP)))).variants[1]
+    assert after.setting == alone.setting
