@@ -1,4 +1,4 @@
-"""Lossy PNG is a palette PNG: libimagequant's by default, Pillow's k-means-refined palettes without it."""
+"""Lossy PNG is a palette PNG: Pillow's k-means-refined palettes when opaque, libimagequant's with alpha."""
 
 import numpy as np
 import pytest
@@ -25,36 +25,48 @@ def screenshot() -> Image.Image:
 
 
 GRAPHIC = screenshot()
-GRAPHIC_BYTES = encode(GRAPHIC, "PNG")
-LOSSY_PNG = Spec(targets=(Target(Mode.LOSSY, Format.PNG), Target(Mode.LOSSLESS, Format.PNG)))
 
 
-def _check_palette_variant(setting_word: str) -> None:
-    lossy, lossless = optimize(GRAPHIC_BYTES, LOSSY_PNG).variants
+def logo() -> Image.Image:
+    """The graphic with transparent margins and a soft alpha edge: what logos and icons look like."""
+    im = GRAPHIC.convert("RGBA")
+    alpha = np.full((im.height, im.width), 255, np.uint8)
+    alpha[:, :20] = 0
+    alpha[:, 20:40] = np.linspace(0, 255, 20, dtype=np.uint8)
+    im.putalpha(Image.fromarray(alpha, "L"))
+    return im
+
+
+def _check_palette_variant(source: Image.Image, setting_word: str) -> None:
+    spec = Spec(targets=(Target(Mode.LOSSY, Format.PNG), Target(Mode.LOSSLESS, Format.PNG)))
+    lossy, lossless = optimize(encode(source, "PNG"), spec).variants
     assert setting_word in lossy.setting
     assert decoded(lossy.data).mode == "P"
     assert lossy.score >= 70
-    assert Reference(GRAPHIC, max_pixels=10**9).score(decoded(lossy.data)) >= 69.5  # re-scored independently
+    assert Reference(source, max_pixels=10**9).score(decoded(lossy.data)) >= 69.5  # re-scored independently
     assert lossy.size < lossless.size
 
 
-def test_lossy_png_uses_libimagequant():
+def test_opaque_graphics_get_pillow_k_means_palettes():
+    _check_palette_variant(GRAPHIC, "colours")
+
+
+def test_alpha_gets_libimagequant_palettes():
     assert png.imagequant is not None, "imagequant is a requirement"
-    _check_palette_variant("libimagequant")
+    _check_palette_variant(logo(), "libimagequant")
 
 
-def test_without_libimagequant_pillow_palettes_meet_the_floor(monkeypatch):
+def test_without_libimagequant_alpha_gets_pillow_octree(monkeypatch):
     monkeypatch.setattr(png, "imagequant", None)
-    _check_palette_variant("colours")
+    ladders = png.palette_ladders(Picture((photo(mode="RGBA"),), Meta()))
+    assert len(ladders) == 1 and ladders[0][0].label == "colours"
+    assert png.quantize(photo(mode="RGBA"), ladders[0][3]).mode == "P"
+    assert "imagequant not installed" in png.palette_builder()
 
 
-def test_pillow_searches_two_palette_builders_on_opaque_images_and_octree_on_alpha(monkeypatch):
-    monkeypatch.setattr(png, "imagequant", None)
+def test_opaque_images_search_two_palette_builders():
     opaque = png.palette_ladders(Picture((GRAPHIC,), Meta()))
     assert {ladder[0].encoder for ladder in opaque} == {"median cut", "max coverage"}
-    alpha = png.palette_ladders(Picture((photo(mode="RGBA"),), Meta()))
-    assert len(alpha) == 1
-    assert png.quantize(photo(mode="RGBA"), alpha[0][3]).mode == "P"
 
 
 @pytest.mark.parametrize("builder", ["median cut", "max coverage"])
@@ -100,3 +112,12 @@ def test_palette_offsets_do_not_steer_other_formats(corpus):
     alone = optimize(data, Spec(targets=(Target(Mode.LOSSY, Format.WEBP),))).variants[0]
     after = optimize(data, Spec(targets=(Target(Mode.LOSSY, Format.PNG), Target(Mode.LOSSY, Format.WEBP)))).variants[1]
     assert after.setting == alone.setting
+
+
+def test_k_means_is_skipped_on_images_with_photo_like_colour_counts():
+    # Pillow's k-means costs seconds over a photo's ~100 000 colours, where a palette rarely passes.
+    noise = Image.fromarray(np.random.default_rng(7).integers(0, 256, (256, 256, 3), dtype=np.uint8), "RGB")
+    assert noise.getcolors(png._KMEANS_MAX_COLOURS) is None
+    setting = png._PILLOW_LADDERS[0][3]
+    plain = noise.quantize(setting.quality, method=png._PILLOW_METHODS[setting.encoder])
+    assert png.quantize(noise, setting).tobytes() == plain.tobytes()

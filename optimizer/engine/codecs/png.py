@@ -1,10 +1,12 @@
 """PNG: oxipng for lossless (on the source bytes when they are already a PNG), palette quantisation for lossy.
 
-Palettes come from libimagequant (the ``imagequant`` package, GPL-3, installed by default: it finds
-better palettes, dithers only where it helps, and handles alpha well). Without it, Pillow builds them
-by median cut and by maximum coverage, each refined by a k-means pass, and the search keeps whichever
-is smaller at the floor (octree for alpha, where Pillow has nothing better). The quality knob is
-libimagequant's target quality, or the number of colours for Pillow.
+Opaque images get Pillow's palettes, built by median cut and by maximum coverage and each refined by
+k-means; the search keeps whichever is smaller at the floor. On the corpus's graphics that saves more
+at the floor than libimagequant does (79 % against 63 % median): its dithering costs bytes that a
+k-means palette does not need. Pillow has no good palette for alpha (only its octree), so images with
+alpha take libimagequant's RGBA palettes (the ``imagequant`` package, GPL-3, installed by default;
+without it they fall back to the octree). The quality knob is the number of colours for Pillow and
+libimagequant's target quality for it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from . import Lossless, Picture, Setting, register
 
 try:
     import imagequant
-except ImportError:  # an operator who leaves out the GPL-3 package gets Pillow's palettes
+except ImportError:  # an operator who leaves out the GPL-3 package gets Pillow's octree for alpha
     imagequant = None
 
 _IMAGEQUANT_LADDER = tuple(Setting(q, "palette", "libimagequant q") for q in range(20, 101, 5))
@@ -31,6 +33,9 @@ _PILLOW_LADDERS = tuple(
     for method in ("median cut", "max coverage")
 )
 _PILLOW_METHODS = {"median cut": Image.Quantize.MEDIANCUT, "max coverage": Image.Quantize.MAXCOVERAGE}
+# Pillow's k-means runs over the colour histogram: milliseconds on graphics (the corpus's have 255 to
+# 17 200 colours), seconds on photos (about 100 000), where a palette rarely reaches the floor anyway.
+_KMEANS_MAX_COLOURS = 1 << 15
 
 
 def _oxipng(data: bytes, policy: Metadata = Metadata.KEEP) -> bytes:
@@ -68,19 +73,21 @@ def quantize(im: Image.Image, setting: Setting) -> Image.Image:
         return out
     if im.mode == "RGBA":
         return im.quantize(setting.quality, method=Image.Quantize.FASTOCTREE)
-    return im.quantize(setting.quality, method=_PILLOW_METHODS[setting.encoder], kmeans=1)
+    kmeans = 1 if im.getcolors(_KMEANS_MAX_COLOURS) is not None else 0
+    return im.quantize(setting.quality, method=_PILLOW_METHODS[setting.encoder], kmeans=kmeans)
 
 
 def palette_builder() -> str:
-    """Which library builds palettes here (operators see it in /healthz)."""
-    return "libimagequant" if imagequant is not None else "Pillow (imagequant not installed)"
+    """Which libraries build palettes here (operators see it in /healthz)."""
+    alpha = "libimagequant" if imagequant is not None else "Pillow octree (imagequant not installed)"
+    return f"Pillow k-means, alpha: {alpha}"
 
 
 def palette_ladders(picture: Picture) -> tuple[tuple[Setting, ...], ...]:
-    """The palette ladders worth searching for this picture (Pillow has one builder for alpha)."""
-    if imagequant is not None:
-        return (_IMAGEQUANT_LADDER,)
-    return _PILLOW_LADDERS[:1] if picture.has_alpha else _PILLOW_LADDERS
+    """The palette ladders worth searching for this picture."""
+    if not picture.has_alpha:
+        return _PILLOW_LADDERS
+    return (_IMAGEQUANT_LADDER,) if imagequant is not None else _PILLOW_LADDERS[:1]
 
 
 class PngCodec:
