@@ -58,15 +58,17 @@ def test_alpha_gets_libimagequant_palettes():
 
 def test_without_libimagequant_alpha_gets_pillow_octree(monkeypatch):
     monkeypatch.setattr(png, "imagequant", None)
-    ladders = png.palette_ladders(Picture((photo(mode="RGBA"),), Meta()))
+    ladders = png.palette_ladders(Picture((photo(mode="RGBA"),), Meta()), Mode.LOSSY)
     assert len(ladders) == 1 and ladders[0][0].label == "colours"
     assert png.quantize(photo(mode="RGBA"), ladders[0][3]).mode == "P"
     assert "imagequant not installed" in png.palette_builder()
 
 
-def test_opaque_images_search_two_palette_builders():
-    opaque = png.palette_ladders(Picture((GRAPHIC,), Meta()))
-    assert {ladder[0].encoder for ladder in opaque} == {"median cut", "max coverage"}
+def test_opaque_images_search_two_palette_builders_and_libimagequant_when_glossy():
+    picture = Picture((GRAPHIC,), Meta())
+    assert {ladder[0].encoder for ladder in png.palette_ladders(picture, Mode.LOSSY)} == {"median cut", "max coverage"}
+    glossy = png.palette_ladders(picture, Mode.GLOSSY)
+    assert [ladder[0].label for ladder in glossy] == ["colours", "colours", "libimagequant q"]
 
 
 @pytest.mark.parametrize("builder", ["median cut", "max coverage"])

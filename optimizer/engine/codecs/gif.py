@@ -44,7 +44,7 @@ class GifCodec:
     format = Format.GIF
 
     def grid(self, mode: Mode, picture: Picture, spec: Spec) -> tuple[tuple[Setting, ...], ...]:
-        return palette_ladders(picture)
+        return palette_ladders(picture, mode)
 
     def encode(self, picture: Picture, setting: Setting) -> bytes:
         # GIF carries no ICC profile: convert to sRGB so colour looks the same.
