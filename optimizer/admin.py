@@ -14,13 +14,20 @@ class RecordAdmin(admin.ModelAdmin):
         return False
 
 
-class VariantInline(admin.TabularInline):
-    model = Variant
+class RecordInline(admin.TabularInline):
+    """Rows the service wrote, listed under their parent: shown, never added, edited or deleted."""
+
     extra = 0
     can_delete = False
     max_num = 0
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        return list(self.fields)
+
+
+class VariantInline(RecordInline):
+    model = Variant
     fields = ["name", "format", "size", "width", "height", "setting", "score", "smaller", "storage_name", "note"]
-    readonly_fields = fields
 
 
 @admin.register(Item)
@@ -32,13 +39,9 @@ class ItemAdmin(RecordAdmin):
     inlines = [VariantInline]
 
 
-class ItemInline(admin.TabularInline):
+class ItemInline(RecordInline):
     model = Item
-    extra = 0
-    can_delete = False
-    max_num = 0
     fields = ["id", "source_url", "status", "error_code"]
-    readonly_fields = fields
     show_change_link = True
 
 
