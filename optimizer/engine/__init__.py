@@ -21,6 +21,7 @@
   ``smaller`` is False when it is not strictly smaller than the source.
 """
 
+from . import cores  # noqa: F401  (single-threaded native libraries, before any codec runs)
 from .errors import (
     CorruptImage,
     DecompressionBomb,

@@ -1,10 +1,12 @@
 """The engine's SSIMULACRA2 agrees with the PyPI reference package and stays bounded on large images."""
 
+import tracemalloc
+
 import numpy as np
 from PIL import Image
 from ssimulacra2 import compute_ssimulacra2
 
-from optimizer.engine import Format, Limits, Mode, Spec, Target, optimize
+from optimizer.engine import Format, Limits, Mode, Spec, Target, metric, optimize
 from optimizer.engine.metric import TILE, Reference, sample_boxes
 
 from .conftest import decoded, encode, photo
@@ -48,3 +50,30 @@ def test_sampled_search_does_not_overshoot_the_floor():
     for fmt in (Format.JPEG, Format.WEBP):
         variant = optimize(encode(source, "PNG"), Spec(targets=(Target(Mode.LOSSY, fmt),)), limits).variants[0]
         assert 70 <= variant.score < 71.5, (fmt, variant.setting, variant.score)
+
+
+def test_banded_comparison_matches_the_whole_image(monkeypatch):
+    source = photo(300, 221, seed=5)  # odd height: bands of uneven size, odd rows at every scale
+    distorted = decoded(encode(source, "JPEG", quality=35))
+    reference = Reference(source, max_pixels=10**9)
+    whole = reference.score(distorted)
+    monkeypatch.setattr(metric, "BAND_PIXELS", 300 * 16)  # bands of 16 rows, about a blur diameter
+    banded = Reference(source, max_pixels=10**9)
+    assert abs(banded.score(distorted) - whole) < 0.001
+    assert banded.score(source) == 100.0
+
+
+def test_comparison_memory_is_bounded():
+    # The candidate is compared band by band: besides its linear-light planes (12 bytes a pixel),
+    # only band-sized buffers; whole-image temporaries used to take about 8x those planes.
+    source = photo(1200, 900, seed=6)
+    distorted = decoded(encode(source, "JPEG", quality=50))
+    reference = Reference(source, max_pixels=10**9)
+    tracemalloc.start()
+    try:
+        reference.score(distorted)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    planes = 1200 * 900 * 3 * 4
+    assert peak < 2.5 * planes, peak / planes

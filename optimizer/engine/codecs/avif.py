@@ -42,7 +42,6 @@ class AvifCodec:
             quality=setting.quality,
             subsampling=setting.chroma,
             speed=6 if setting.speed is None else setting.speed,
-            max_threads=1,
             **kwargs,
             **pillow_kwargs(picture.meta),
         )
