@@ -1,5 +1,7 @@
 """The floor search: few probes, and none spent on points an earlier search already measured."""
 
+import numpy as np
+
 from optimizer.engine.codecs import CODECS, Picture
 from optimizer.engine.metadata import Meta
 from optimizer.engine.metric import Reference
@@ -36,3 +38,22 @@ def test_points_already_probed_bound_a_new_search():
     above = search.lowest_passing(ladder, higher, start=0, known_fail=found)
     assert above is not None and above > found
     assert len(search._probes) - len(probed) <= 3
+
+
+def test_the_final_speed_is_tried_one_step_below_the_probe_speed_only():
+    # AVIF searches at speed 8, then probes speed 6 (about a step higher) one step down and no further,
+    # even where that step holds.
+    survey, ladder = _search(Format.AVIF)
+    fast_scores = [survey.probe(setting.for_probe()) for setting in ladder]
+    final_scores = [survey.probe(setting) for setting in ladder]
+    floor, fast = next(
+        (floor, index)
+        for floor in np.arange(60.0, 90.0, 0.25)
+        for index in [next((i for i, score in enumerate(fast_scores) if score >= floor), 0)]
+        if index >= 2 and final_scores[index - 1] >= floor
+    )
+    search, _ = _search(Format.AVIF)
+    assert search.lowest_passing(ladder, floor, start=len(ladder) // 2) == fast
+    probed = set(search._probes)
+    assert search._refined(ladder, fast, floor) == fast - 1
+    assert set(search._probes) - probed == {ladder[fast - 1]}
