@@ -12,7 +12,7 @@ def test_healthz_reports_every_part_ok(client, transactional_db):
     assert body["status"] == "ok"
     assert set(body["checks"]) == {"database", "broker", "storage", "codecs"}
     assert all(check["ok"] for check in body["checks"].values())
-    assert body["checks"]["codecs"]["detail"].endswith("alpha: libimagequant")
+    assert body["checks"]["codecs"]["detail"].endswith("photos and alpha: libimagequant")
 
 
 def test_healthz_is_503_and_names_the_part_that_fails(client, transactional_db):

@@ -81,8 +81,9 @@ def quantize(im: Image.Image, setting: Setting) -> Image.Image:
 
 def palette_builder() -> str:
     """Which libraries build palettes here (operators see it in /healthz)."""
-    alpha = "libimagequant" if imagequant is not None else "Pillow octree (imagequant not installed)"
-    return f"Pillow k-means, alpha: {alpha}"
+    if imagequant is None:
+        return "Pillow k-means, photos: Pillow without k-means, alpha: Pillow octree (imagequant not installed)"
+    return "Pillow k-means, photos and alpha: libimagequant"
 
 
 def palette_ladders(picture: Picture, mode: Mode) -> tuple[tuple[Setting, ...], ...]:
