@@ -28,7 +28,7 @@ from ssimulacra2.ssimulacra2 import (
 )
 
 TILE = 512
-BAND_PIXELS = 1 << 17  # rows per comparison band: a few band buffers fit in the CPU's cache
+BAND_PIXELS = 1 << 17  # pixels per comparison band: its few buffers stay in the CPU's cache
 _BACKGROUNDS = (0.1, 0.9)
 SAMPLE_MARGIN = 1.0
 _MATRIX = kOpsinAbsorbanceMatrix.reshape(3, 3).astype(np.float32)
