@@ -188,11 +188,15 @@ class _Scale:
     edges: np.ndarray  # 1 + |xyb - mu|
     _buffers: tuple[np.ndarray, ...] = ()
 
-    def buffers(self, rows: int) -> tuple[np.ndarray, ...]:
-        """Five band slabs of ``rows`` rows and one single-plane slab, allocated on first use."""
+    def band_rows(self) -> int:
+        """Rows compared at a time at this scale (at least a blur diameter)."""
+        return max(BAND_PIXELS // self.xyb.shape[2], 2 * _RADIUS)
+
+    def buffers(self) -> tuple[np.ndarray, ...]:
+        """Five slabs of a band and its blur halo, and one single-plane slab, allocated on first use."""
         if not self._buffers:
             _, height, width = self.xyb.shape
-            rows = min(rows, height)
+            rows = min(self.band_rows() + 2 * _RADIUS, height)
             self._buffers = (*(np.empty((3, rows, width), np.float32) for _ in range(5)),
                              np.empty((rows, width), np.float32))
         return self._buffers
@@ -224,8 +228,7 @@ def _compare(reference: list[_Scale], rgb: np.ndarray) -> np.ndarray:
     linear = _linear(rgb)
     for ref in reference:
         _, height, width = linear.shape
-        band = max(BAND_PIXELS // width, 2 * _RADIUS)
-        buffers = ref.buffers(band + 2 * _RADIUS)
+        band, buffers = ref.band_rows(), ref.buffers()
         sums = np.zeros(18)
         for top in range(0, height, band):
             bottom = min(top + band, height)

@@ -142,8 +142,7 @@ class Search:
         holds, and when it does the descent after verification finds it."""
         if ladder[index].for_probe() == ladder[index] or index == 0:
             return index
-        found = self.lowest_passing(ladder, floor, index - 1, fast=False, known_pass=index, known_fail=index - 2)
-        return index if found is None else found
+        return index - 1 if self.probe(ladder[index - 1]) >= floor else index
 
     def _verified(self, ladder: tuple[Setting, ...], index: int, probe_floor: float,
                   floor: float) -> Choice | None:

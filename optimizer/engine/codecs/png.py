@@ -92,7 +92,7 @@ def palette_ladders(picture: Picture, mode: Mode) -> tuple[tuple[Setting, ...], 
         return (_IMAGEQUANT_LADDER,) if imagequant is not None else _PILLOW_LADDERS[:1]
     if imagequant is not None and picture.image.getcolors(_KMEANS_MAX_COLOURS) is None:
         # Photo-like: too many colours for k-means, and without it Pillow's palettes lose to
-        # libimagequant's dithered ones (photos from PNG: 57 % against 66 % median at the floor).
+        # libimagequant's dithered ones (a 0.24 MP photo at the floor: 117 230 against 93 612 bytes).
         return (_IMAGEQUANT_LADDER,)
     if mode is Mode.GLOSSY and imagequant is not None:
         # At the glossy floor libimagequant's dithering wins on graphics (63 % against 30 % median).
