@@ -21,6 +21,19 @@ def test_matches_the_reference_package(tmp_path):
     assert abs(Reference(source).score(distorted) - expected) < 0.5
 
 
+def test_both_cube_roots_score_alike(monkeypatch):
+    # numpy's vectorised cube root serves AVX-512 CPUs, OpenCV's power every other one: same scores.
+    source = photo(200, 150, seed=2)
+    distorted = decoded(encode(source, "WEBP", quality=30))
+    scores = []
+    for vectorised in (True, False):
+        monkeypatch.setattr(metric, "_VECTOR_CBRT", vectorised)
+        reference = Reference(source)
+        scores.append(reference.score(distorted))
+        assert reference.score(source) == 100.0
+    assert abs(scores[0] - scores[1]) < 0.001
+
+
 def test_alpha_counts():
     source = photo(160, 120, mode="RGBA")
     holes = np.asarray(source).copy()
