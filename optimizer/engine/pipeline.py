@@ -99,7 +99,9 @@ class _Job:
         if fmt not in self._searches:
             flattened = fmt is Format.JPEG and self.picture.has_alpha
             probes = self.reference(flattened, self.limits.metric_pixels)
-            verifier = self.reference(flattened, max(self.limits.verify_pixels, self.limits.metric_pixels))
+            # an image small enough to be probed whole is verified by its probes
+            verifier = probes if not probes.sampled else self.reference(
+                flattened, max(self.limits.verify_pixels, self.limits.metric_pixels))
             calibration = self._calibrations.setdefault(fmt in PALETTE_FORMATS, Calibration())
             self._searches[fmt] = Search(CODECS[fmt], self.picture, probes, verifier, calibration)
         return self._searches[fmt]

@@ -100,12 +100,25 @@ def test_a_palette_that_misses_the_floor_is_never_compressed(corpus, monkeypatch
     # Tiles of this smooth wallpaper pass the floor, the whole image does not: verification scores
     # the palette image itself, so no PNG is compressed (a second of oxipng each) just to be dropped.
     calls = []
-    encode_png = png.PngCodec.encode
-    monkeypatch.setattr(png.PngCodec, "encode", lambda self, *args: calls.append(args[1]) or encode_png(self, *args))
+    for name in ("encode", "encode_preview"):
+        method = getattr(png.PngCodec, name)
+        monkeypatch.setattr(png.PngCodec, name, lambda self, *args, method=method: calls.append(args[1])
+                            or method(self, *args))
     data = (corpus / "p13_sway_wallpaper_1920.png").read_bytes()
     variant = optimize(data, Spec(targets=(Target(Mode.LOSSY, Format.PNG),))).variants[0]
     assert "no lossy setting reaches 70" in variant.note
     assert calls == []
+
+
+def test_a_kept_palette_is_quantised_once(monkeypatch):
+    # The palette image that was scored is the one compressed: the kept setting is not quantised a
+    # second time (on a 2.5 MP graphic a quantisation takes most of a second).
+    calls = []
+    quantize = png.quantize
+    monkeypatch.setattr(png, "quantize", lambda im, setting: calls.append(setting) or quantize(im, setting))
+    variant = optimize(encode(GRAPHIC, "PNG"), Spec(targets=(Target(Mode.LOSSY, Format.PNG),))).variants[0]
+    assert variant.smaller and "colours=" in variant.setting
+    assert calls and len(calls) == len(set(calls))
 
 
 def test_the_lossless_encoding_is_made_once_per_job(monkeypatch):

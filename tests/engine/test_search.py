@@ -1,6 +1,7 @@
 """The floor search: few probes, and none spent on points an earlier search already measured."""
 
 import numpy as np
+from PIL import Image
 
 from optimizer.engine.codecs import CODECS, Picture
 from optimizer.engine.metadata import Meta
@@ -8,11 +9,11 @@ from optimizer.engine.metric import Reference
 from optimizer.engine.quality import Search
 from optimizer.engine.spec import Format, Mode, Spec
 
-from .conftest import photo
+from .conftest import CORPUS, photo
 
 
-def _search(fmt: Format) -> tuple[Search, tuple]:
-    source = photo(320, 240)
+def _search(fmt: Format, source: Image.Image | None = None) -> tuple[Search, tuple]:
+    source = photo(320, 240) if source is None else source
     reference = Reference(source)
     picture = Picture((source,), Meta())
     ladder = CODECS[fmt].grid(Mode.LOSSY, picture, Spec(targets=()))[0]
@@ -40,20 +41,41 @@ def test_points_already_probed_bound_a_new_search():
     assert len(search._probes) - len(probed) <= 3
 
 
-def test_the_final_speed_is_tried_one_step_below_the_probe_speed_only():
-    # AVIF searches at speed 8, then probes speed 6 (about a step higher) one step down and no further,
-    # even where that step holds.
-    survey, ladder = _search(Format.AVIF)
-    fast_scores = [survey.probe(setting.for_probe()) for setting in ladder]
-    final_scores = [survey.probe(setting) for setting in ladder]
+def _avif_curves(source: Image.Image | None = None) -> tuple[tuple, list[float], list[float]]:
+    survey, ladder = _search(Format.AVIF, source)
+    return ladder, [survey.probe(s.for_probe()) for s in ladder], [survey.probe(s) for s in ladder]
+
+
+def _lowest(scores: list[float], floor: float) -> int:
+    return next((i for i, score in enumerate(scores) if score >= floor), 0)
+
+
+def test_the_final_speed_costs_one_probe_where_the_step_below_fails():
+    # AVIF searches at speed 8, then probes speed 6 (about a step higher) one step down.
+    ladder, fast_scores, final_scores = _avif_curves()
     floor, fast = next(
         (floor, index)
         for floor in np.arange(60.0, 90.0, 0.25)
-        for index in [next((i for i, score in enumerate(fast_scores) if score >= floor), 0)]
-        if index >= 2 and final_scores[index - 1] >= floor
+        for index in [_lowest(fast_scores, floor)]
+        if index >= 2 and final_scores[index - 1] < floor
     )
     search, _ = _search(Format.AVIF)
     assert search.lowest_passing(ladder, floor, start=len(ladder) // 2) == fast
     probed = set(search._probes)
-    assert search._refined(ladder, fast, floor) == fast - 1
+    assert search._refined(ladder, fast, floor) == fast
     assert set(search._probes) - probed == {ladder[fast - 1]}
+
+
+def test_the_final_speed_search_goes_on_down_while_it_holds():
+    # On smooth dark gradients speed 6 reads twenty points or more above speed 8 at equal quality:
+    # where it holds a step below the speed-8 result, the search goes on down at speed 6 to the lowest
+    # point that holds, instead of leaving that distance to verified full encodes.
+    wallpaper = Image.open(CORPUS / "p25_mate_dark_wallpaper.png").convert("RGB").crop((600, 300, 920, 540))
+    ladder, fast_scores, final_scores = _avif_curves(wallpaper)
+    floor = 70.0
+    fast = _lowest(fast_scores, floor)
+    search, _ = _search(Format.AVIF, wallpaper)
+    assert search.lowest_passing(ladder, floor, start=len(ladder) // 2) == fast
+    refined = search._refined(ladder, fast, floor)
+    assert refined == _lowest(final_scores, floor) < fast - 3
+    assert len(search._probes) <= 12

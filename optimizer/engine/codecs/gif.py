@@ -54,6 +54,9 @@ class GifCodec:
     def preview(self, picture: Picture, setting: Setting) -> Image.Image:
         return quantize(to_srgb(picture.image, picture.meta.icc), setting)
 
+    def encode_preview(self, picture: Picture, preview: Image.Image) -> bytes:
+        return _save(picture, [preview])
+
     def lossless(self, picture: Picture, source: Source, resized: bool) -> Lossless:
         frames = [_exact_palette(f) for f in picture.frames]
         if any(f is None for f in frames):

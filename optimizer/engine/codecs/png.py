@@ -112,6 +112,9 @@ class PngCodec:
     def preview(self, picture: Picture, setting: Setting) -> Image.Image:
         return quantize(picture.image, setting)
 
+    def encode_preview(self, picture: Picture, preview: Image.Image) -> bytes:
+        return _pillow_png(picture, (preview,))
+
     def lossless(self, picture: Picture, source: Source, resized: bool) -> Lossless:
         byte_level = source.pil_format == "PNG" and not resized and source.orientation == 1
         if byte_level and not picture.animated:
