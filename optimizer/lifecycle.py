@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from accounts import credits
 
-from . import storage
+from . import results, storage
 from .models import Item, Variant
+from .options import spec_from_json
 from .signals import item_finished
 
 POISON_CODE = "poison_input"
@@ -91,29 +92,55 @@ def fail_if_exhausted(item_id, generation: int) -> bool:
     )
 
 
-def complete(claim: Claim, variants: list[Variant], original_size: int) -> bool:
-    """Mark the attempt's item done, record its variants and charge its credit: all or nothing."""
+def complete(claim: Claim, variants: list[Variant], original_size: int, source_sha256: str) -> bool:
+    """Mark the attempt's item done and record its variants; charge its credit when the result saves
+    enough to earn it (``results.chargeable``), else give it back: all or nothing."""
     item = claim.item
     with transaction.atomic():
-        done = claim._held().update(
-            status=Item.Status.DONE,
-            finished_at=timezone.now(),
-            lease_expires_at=None,
-            original_size=original_size,
-            error_code="",
-            error_message="",
-        )
-        if not done:
+        if not _finish_done(claim, original_size, source_sha256):
             return False
         # Files of earlier generations (before a refresh) are replaced by this one's.
         stale = Variant.objects.filter(item=item).exclude(generation=claim.generation)
         stale_files = [name for name in stale.values_list("storage_name", flat=True) if name]
         Variant.objects.filter(item=item).delete()
         Variant.objects.bulk_create(variants)
-        credits.settle(item.account_id, item.pk, claim.generation)
+        if results.chargeable(spec_from_json(item.options), variants, original_size):
+            credits.settle(item.account_id, item.pk, claim.generation)
+        else:
+            credits.release(item.account_id, item.pk, claim.generation)
         item_finished.send(Item, item_id=item.pk, generation=claim.generation, status=Item.Status.DONE)
         transaction.on_commit(partial(storage.delete_all, stale_files))
     return True
+
+
+def complete_unchanged(claim: Claim, source_sha256: str) -> bool:
+    """A refresh whose source has the bytes the kept results were made from: those results answer
+    it, and nothing is charged. False (nothing done) when the bytes changed or no results are kept."""
+    item = claim.item
+    if item.source_sha256 != source_sha256 or item.s3_key:  # a write-back always writes its bucket again
+        return False
+    with transaction.atomic():
+        kept = Variant.objects.filter(item=item, generation__lt=claim.generation)
+        if not kept.exists() or not _finish_done(claim, item.original_size, source_sha256):
+            return False
+        kept.update(generation=claim.generation)
+        credits.release(item.account_id, item.pk, claim.generation)
+        item_finished.send(Item, item_id=item.pk, generation=claim.generation, status=Item.Status.DONE)
+    return True
+
+
+def _finish_done(claim: Claim, original_size: int | None, source_sha256: str) -> bool:
+    return bool(
+        claim._held().update(
+            status=Item.Status.DONE,
+            finished_at=timezone.now(),
+            lease_expires_at=None,
+            original_size=original_size,
+            source_sha256=source_sha256,
+            error_code="",
+            error_message="",
+        )
+    )
 
 
 def fail(claim: Claim, code: str, message: str) -> bool:

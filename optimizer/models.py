@@ -42,6 +42,9 @@ class Item(models.Model):
     account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="items")
     # sha256 of (source, effective options): a re-submission with the same identity is this item.
     identity = models.CharField(max_length=64)
+    # sha256 of (source, options but the targets): items of one family differ only in what they make,
+    # so a request for targets an item of the family already makes is answered by that item.
+    family = models.CharField(max_length=64, blank=True)
     source_url = models.TextField(blank=True)
     source_name = models.CharField(max_length=255, blank=True, help_text="Storage name of an uploaded source.")
     source_sha256 = models.CharField(max_length=64, blank=True)
@@ -73,6 +76,7 @@ class Item(models.Model):
         indexes = [
             models.Index(fields=["status", "lease_expires_at"], name="item_status_lease"),
             models.Index(fields=["status", "finished_at"], name="item_status_finished"),
+            models.Index(fields=["account", "family"], name="item_account_family"),
         ]
 
     def __str__(self) -> str:

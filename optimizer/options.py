@@ -66,3 +66,8 @@ def identity(source: dict, spec: Spec) -> str:
     """sha256 over the source reference and the effective options, in a canonical form."""
     material = json.dumps({"source": source, "options": to_json(spec)}, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(material.encode()).hexdigest()
+
+
+def family(source: dict, spec: Spec) -> str:
+    """The identity without the targets: what items that make different outputs of one source share."""
+    return identity(source, dataclasses.replace(spec, targets=()))

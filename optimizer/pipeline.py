@@ -3,6 +3,7 @@ an S3 write-back item write the result to its bucket (a failed write fails the i
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.db import DatabaseError
 from optimizer.engine import EngineError, Limits, Result, optimize
 from optimizer.fetch.errors import FetchError
 
-from . import lifecycle, s3, sources, storage
+from . import lifecycle, results, s3, sources, storage
 from .downloads import CONTENT_TYPES
 from .lifecycle import Claim
 from .models import Item, Variant
@@ -36,14 +37,15 @@ def load_source(item: Item) -> bytes:
     return sources.fetch_source(item)
 
 
-def variant_name(variant) -> str:
-    target = variant.target
-    return f"{target.mode.value}-{target.format.value if target.format else 'original'}"
-
-
 def servable(variant) -> bool:
     """Worth serving instead of the source: encoded and strictly smaller."""
     return variant.data is not None and variant.smaller
+
+
+def stored(variant) -> bool:
+    """Kept as a file: what is worth serving, and every conversion that could be made (a client that
+    asked for WebP or AVIF gets that format and judges its size itself; see optimizer.results)."""
+    return servable(variant) or (variant.data is not None and results.is_conversion(variant.target))
 
 
 def store_variants(claim: Claim, result: Result) -> list[Variant]:
@@ -51,11 +53,11 @@ def store_variants(claim: Claim, result: Result) -> list[Variant]:
     item = claim.item
     rows = []
     for variant in result.variants:
-        name = variant_name(variant)
-        stored = ""
-        if servable(variant):
+        name = results.target_name(variant.target)
+        storage_name = ""
+        if stored(variant):
             extension = "jpg" if variant.format.value == "jpeg" else variant.format.value
-            stored = storage.write(
+            storage_name = storage.write(
                 storage.result_name(item.account_id, item.pk, claim.generation, name, extension), variant.data
             )
         rows.append(
@@ -64,7 +66,7 @@ def store_variants(claim: Claim, result: Result) -> list[Variant]:
                 generation=claim.generation,
                 name=name,
                 format=variant.format.value,
-                storage_name=stored,
+                storage_name=storage_name,
                 size=variant.size,
                 width=variant.width,
                 height=variant.height,
@@ -98,6 +100,9 @@ def run(claim: Claim) -> None:
     item = claim.item
     try:
         data = load_source(item)
+        digest = hashlib.sha256(data).hexdigest()
+        if lifecycle.complete_unchanged(claim, digest):
+            return
         result = optimize(data, spec_from_json(item.options), engine_limits())
         variants = store_variants(claim, result)
         if item.s3_key:
@@ -112,4 +117,4 @@ def run(claim: Claim) -> None:
         log.exception("item %s failed unexpectedly", item.pk)
         lifecycle.fail(claim, INTERNAL_ERROR, "The image could not be processed because of an internal error.")
         return
-    lifecycle.complete(claim, variants, original_size=len(data))
+    lifecycle.complete(claim, variants, original_size=len(data), source_sha256=digest)

@@ -16,9 +16,9 @@ from accounts.models import Account, S3Target
 from optimizer.engine import Spec
 from reducer import sealing
 
-from . import lifecycle, storage
+from . import lifecycle, results, storage
 from .models import Item, Job
-from .options import identity, to_json
+from .options import family, identity, spec_from_json, to_json
 from .queue import enqueue
 
 
@@ -72,7 +72,8 @@ def submit(
     """Find or create one item per request, in order; queue the new work after commit.
 
     With ``dedupe`` a request whose source and options match an existing item of the account
-    returns that item (that is how clients poll); ``refresh`` redoes a finished one. New items
+    returns that item (that is how clients poll), and so does one asking only for outputs an item
+    of the same source and options already makes; ``refresh`` redoes a finished one. New items
     belong to one new job, whose events go to ``webhook_url``.
     """
     for request in requests:
@@ -84,23 +85,54 @@ def submit(
         source_ref = _source_ref(request.source)
         if not dedupe:
             source_ref["nonce"] = uuid.uuid4().hex
-        keys.append(identity(source_ref, request.spec))
+        keys.append(Key(identity(source_ref, request.spec), family(source_ref, request.spec)))
     outcomes: list[Submitted] = []
     job: Job | None = None
     with transaction.atomic():
-        existing = {item.identity: item for item in Item.objects.filter(account=account, identity__in=set(keys))}
+        existing = _existing(account, [(key, request.spec) for key, request in zip(keys, requests, strict=True)])
         for request, key in zip(requests, keys, strict=True):
             if isinstance(request.source, UrlSource) and not allowed(request.source.url):
                 outcomes.append(Submitted(item=None, error="origin_not_allowed"))
-            elif key in existing:
-                outcomes.append(_resubmit(existing[key], refresh=refresh))
+            elif key.identity in existing:
+                outcomes.append(_resubmit(existing[key.identity], refresh=refresh))
             else:
                 job = job or Job.objects.create(account=account, face=face, webhook_url=webhook_url)
                 outcome = _create(job, request, key)
                 if outcome.item is not None:  # the same source twice in one request is one item
-                    existing[key] = outcome.item
+                    existing[key.identity] = outcome.item
                 outcomes.append(outcome)
     return outcomes
+
+
+@dataclass(frozen=True)
+class Key:
+    identity: str
+    family: str
+
+
+def find_upload(account: Account, sha256: str, spec: Spec) -> Item | None:
+    """The item that answers a poll for an uploaded file (by its content hash) with these options."""
+    source_ref = {"sha256": sha256}
+    key = Key(identity(source_ref, spec), family(source_ref, spec))
+    return _existing(account, [(key, spec)]).get(key.identity)
+
+
+def _existing(account: Account, wanted: list[tuple[Key, Spec]]) -> dict[str, Item]:
+    """Items that answer the requests, by request identity: the item of that identity, or else a
+    live item of the same family that already makes every target asked for (a re-send for only a
+    conversion made earlier is answered from that work, not charged again)."""
+    identities = {key.identity for key, _ in wanted}
+    found = {item.identity: item for item in Item.objects.filter(account=account, identity__in=identities)}
+    missing = [(key, spec) for key, spec in wanted if key.identity not in found]
+    if not missing:
+        return found
+    relatives = Item.objects.filter(account=account, family__in={key.family for key, _ in missing})
+    for relative in relatives.exclude(status=Item.Status.EXPIRED).order_by("-created_at"):
+        makes = spec_from_json(relative.options)
+        for key, spec in missing:
+            if key.identity not in found and key.family == relative.family and results.covers(makes, spec):
+                found[key.identity] = relative
+    return found
 
 
 def _source_ref(source: UrlSource | UploadSource) -> dict:
@@ -116,12 +148,13 @@ def _keep_upload(account: Account, source: UploadSource) -> None:
         storage.write(name, source.data)
 
 
-def _create(job: Job, request: WorkRequest, key: str) -> Submitted:
+def _create(job: Job, request: WorkRequest, key: Key) -> Submitted:
     source = request.source
     fields = {
         "job": job,
         "account_id": job.account_id,
-        "identity": key,
+        "identity": key.identity,
+        "family": key.family,
         "options": to_json(request.spec),
         "enqueued_at": timezone.now(),
         "s3_target": request.s3_target,
@@ -146,7 +179,7 @@ def _create(job: Job, request: WorkRequest, key: str) -> Submitted:
         return Submitted(item=None, error="no_credits")
     except IntegrityError:
         # A concurrent request created the same item first: it is the one to report.
-        return Submitted(item=Item.objects.get(account_id=job.account_id, identity=key))
+        return Submitted(item=Item.objects.get(account_id=job.account_id, identity=key.identity))
     transaction.on_commit(lambda: enqueue(item.pk, item.generation))
     return Submitted(item=item, started=True)
 
@@ -163,6 +196,8 @@ def _resubmit(item: Item, *, refresh: bool) -> Submitted:
             if not credits.reserve(item.account_id, item.pk, generation):
                 raise _NoCredits
     except _NoCredits:
+        if item.status == Item.Status.DONE:  # no credit to redo it: the results it has still answer
+            return Submitted(item=item)
         return Submitted(item=item, error="no_credits")
     item.refresh_from_db()
     transaction.on_commit(lambda: enqueue(item.pk, generation))

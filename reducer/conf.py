@@ -187,6 +187,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Accounts",
         "The start command creates a demo account and prints its key when there is no account yet.",
     ),
+    Setting(
+        "REDUCER_MIN_CHARGED_SAVINGS",
+        5.0,
+        float,
+        "Accounts",
+        "Percent an image's optimized result must save to cost a credit; below it the image is free.",
+        minimum=0,
+    ),
     # --- Fetching: the only door for bytes from the network ---------------------------------
     Setting(
         "REDUCER_FETCH_ALLOW_CIDRS",

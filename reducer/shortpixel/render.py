@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 
+from optimizer import results
 from optimizer.downloads import public_url
-from optimizer.engine import Format, Mode
+from optimizer.engine import Format, Mode, Spec
 from optimizer.models import Item, Variant
 from optimizer.options import spec_from_json
 
 from .status import FOR_ERROR_CODE, Status, status_body
 
 NOT_ASKED = "NA"
+# A conversion that was asked for but that the format cannot hold (WebP over 16383 pixels a side...).
+# The WordPress plugin records "NC" as not compatible and stops; the SDK would download "NC" as a
+# URL, so it gets "NA", which it skips. Requests carrying returndatalist are the plugin's.
+NOT_COMPATIBLE = "NC"
 
-# Slot name in the answer -> which variant fills it, per mode of the request.
-#   {mode} is the requested mode: lossy, glossy or lossless.
-URL_SLOTS = {
-    "WebPLosslessURL": ("WebPLosslessSize", "lossless-webp"),
-    "WebPLossyURL": ("WebPLossySize", "{mode}-webp"),
-    "AVIFLosslessURL": ("AVIFLosslessSize", "lossless-avif"),
-    "AVIFLossyURL": ("AVIFLossySize", "{mode}-avif"),
+# Each conversion's two slots: the one lossy and glossy requests read, then the lossless one.
+CONVERSION_SLOTS = {
+    Format.WEBP: (("WebPLossyURL", "WebPLossySize"), ("WebPLosslessURL", "WebPLosslessSize")),
+    Format.AVIF: (("AVIFLossyURL", "AVIFLossySize"), ("AVIFLosslessURL", "AVIFLosslessSize")),
 }
 
 
@@ -36,40 +40,44 @@ def failure(original_url: str, code: Status, message: str = "") -> dict:
     return {"Status": status_body(code, message), "OriginalURL": original_url}
 
 
-def item_result(item: Item, original_url: str) -> dict:
-    """The answer for one item, as it stands now."""
+@dataclass(frozen=True)
+class Asked:
+    """What one request asked of an item: its effective spec, its mode (a lossless request's AVIF
+    target is a glossy one, see wire.conversion_mode) and whether the WordPress plugin sent it."""
+
+    spec: Spec
+    mode: Mode
+    plugin: bool = False
+
+    @classmethod
+    def of(cls, item: Item) -> Asked:
+        spec = spec_from_json(item.options)
+        return cls(spec, spec.targets[0].mode)
+
+
+def item_result(item: Item, original_url: str, asked: Asked | None = None) -> dict:
+    """The answer for one item, as it stands now, to what a request asked (default: what the item
+    makes; a request for less is answered from an item that makes more)."""
     if item.status in (Item.Status.QUEUED, Item.Status.RUNNING):
         return pending(original_url)
     if item.status == Item.Status.FAILED:
         return failure(original_url, FOR_ERROR_CODE.get(item.error_code, Status.INTERNAL_ERROR), item.error_message)
     if item.status == Item.Status.EXPIRED:
         return failure(original_url, Status.RESULT_EXPIRED)
-    return _success(item, original_url)
+    return _success(item, original_url, asked or Asked.of(item))
 
 
-def _success(item: Item, original_url: str) -> dict:
-    first = spec_from_json(item.options).targets[0]
-    mode = first.mode.value
-    # The first target is the optimized original (or its jpg/png/gif conversion), unless the
-    # client asked for bare conversions ("webp|avif"), which leave the original alone.
-    main = None if first.format in (Format.WEBP, Format.AVIF) else (first.format or "original")
-    variants = {variant.name: variant for variant in item.variants.all() if variant.generation == item.generation}
+def _success(item: Item, original_url: str, asked: Asked) -> dict:
+    spec = asked.spec
+    variants = results.by_name(variant for variant in item.variants.all() if variant.generation == item.generation)
     original_size = item.original_size or 0
 
-    def served(name: str) -> tuple[str, int] | None:
-        variant: Variant | None = variants.get(name)
-        if variant is None or not variant.storage_name:
-            return None
-        return public_url(variant.storage_name), variant.size
+    def slot(variant: Variant | None) -> tuple[str, int]:
+        # Nothing smaller: the client keeps its original.
+        return (public_url(variant.storage_name), variant.size) if variant else (original_url, original_size)
 
-    def original_or(name: str | None) -> tuple[str, int]:
-        # Not asked, or not smaller than the source: the client keeps its original.
-        found = served(name) if name else None
-        return found or (original_url, original_size)
-
-    main_name = f"{mode}-{main}" if main else None
-    lossy_url, lossy_size = original_or(main_name)
-    lossless_url, lossless_size = original_or(f"lossless-{main}" if main else None)
+    lossy_url, lossy_size = slot(results.optimized(spec, variants))
+    lossless_url, lossless_size = slot(results.lossless(spec, variants))
     result = {
         "Status": status_body(Status.SUCCESS),
         "OriginalURL": original_url,
@@ -80,14 +88,21 @@ def _success(item: Item, original_url: str) -> dict:
         "LosslessSize": str(lossless_size),
         "LoselessSize": str(lossless_size),  # the SDK reads this spelling, the plugin the other
     }
-    for url_field, (size_field, pattern) in URL_SLOTS.items():
-        found = served(pattern.format(mode=mode))
-        if pattern.startswith("{mode}") and mode == Mode.LOSSLESS.value:
-            found = None  # lossless requests fill only the lossless slots
-        result[url_field] = found[0] if found else NOT_ASKED
-        result[size_field] = str(found[1]) if found else NOT_ASKED
+    lossless_request = asked.mode is Mode.LOSSLESS
+    for fmt, (lossy_slot, lossless_slot) in CONVERSION_SLOTS.items():
+        answer = (NOT_ASKED, NOT_ASKED)
+        if results.asked(spec, fmt):
+            made = results.conversion(spec, variants, fmt)
+            answer = (public_url(made.storage_name), str(made.size)) if made else (_cannot(asked.plugin),) * 2
+        result.update(zip(lossy_slot, answer, strict=True))
+        # Lossy and glossy requests make no lossless conversion: clients read only the lossy slot then.
+        result.update(zip(lossless_slot, answer if lossless_request else (NOT_ASKED, NOT_ASKED), strict=True))
     result["WebPLoselessSize"] = result["WebPLosslessSize"]
     improvement = (1 - lossy_size / original_size) * 100 if original_size else 0.0
     result["PercentImprovement"] = f"{max(improvement, 0.0):.2f}"
     result["TimeStamp"] = item.finished_at.strftime("%Y-%m-%d %H:%M:%S") if item.finished_at else ""
     return result
+
+
+def _cannot(plugin: bool) -> str:
+    return NOT_COMPATIBLE if plugin else NOT_ASKED

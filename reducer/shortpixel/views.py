@@ -25,7 +25,6 @@ from accounts.keys import KeyRejected, authenticate
 from accounts.models import Account
 from optimizer import maintenance, services
 from optimizer.models import Item
-from optimizer.options import identity
 from optimizer.waiting import wait_until_settled
 
 from . import render, wire
@@ -46,6 +45,7 @@ class Entry:
     item_id: object = None
     refusal: tuple[Status, str] | None = None
     key: str = ""  # uploads: the multipart part name the client maps results by
+    asked: render.Asked | None = None  # None: what the item makes
 
 
 def _answer(body: dict | list) -> JsonResponse:
@@ -75,7 +75,7 @@ def _submit(account: Account, requests: list[tuple[int, services.WorkRequest]], 
             refusal = REFUSALS[outcome.error]
             entries[slot] = Entry(entry.original_url, refusal=(refusal, ""), key=entry.key)
         else:
-            entries[slot] = Entry(entry.original_url, item_id=outcome.item.pk, key=entry.key)
+            entries[slot] = Entry(entry.original_url, item_id=outcome.item.pk, key=entry.key, asked=entry.asked)
 
 
 def _render(entries: list[Entry], data: dict) -> dict | list:
@@ -86,7 +86,7 @@ def _render(entries: list[Entry], data: dict) -> dict | list:
         if entry.refusal:
             result = render.failure(entry.original_url, *entry.refusal)
         else:
-            result = render.item_result(items[entry.item_id], entry.original_url)
+            result = render.item_result(items[entry.item_id], entry.original_url, entry.asked)
         if entry.key:
             result["Key"] = entry.key
         results.append(result)
@@ -131,12 +131,12 @@ def _prepare_urls(request: HttpRequest) -> tuple[dict, list[Entry]]:
             entries.append(Entry(str(url), refusal=(Status.INVALID_URL, "")))
             continue
         try:
-            spec = wire.spec_for(wire.per_url_options(data, index))
+            asked = wire.asked(wire.per_url_options(data, index), data)
         except wire.WireError as refused:
             entries.append(Entry(url, refusal=(refused.status, refused.message)))
             continue
-        entries.append(Entry(url))
-        requests.append((index, services.WorkRequest(services.UrlSource(url, auth), spec)))
+        entries.append(Entry(url, asked=asked))
+        requests.append((index, services.WorkRequest(services.UrlSource(url, auth), asked.spec)))
     _submit(account, requests, entries, refresh=wire.flag(data.get("refresh"), default=False))
     return data, entries
 
@@ -176,7 +176,7 @@ def _uploaded(request: HttpRequest, data: dict, account: Account) -> list[Entry]
     keys = list(paths) or sorted(request.FILES, key=lambda name: (len(name), name))
     if not keys:
         raise wire.WireError(Status.UPLOADS_MISSING)
-    spec = wire.spec_for(data)
+    asked = wire.asked(data, data)
     entries: list[Entry] = []
     requests: list[tuple[int, services.WorkRequest]] = []
     for index, key in enumerate(keys):
@@ -190,8 +190,8 @@ def _uploaded(request: HttpRequest, data: dict, account: Account) -> list[Entry]
             entries.append(Entry(name, refusal=(Status.FILE_TOO_BIG, message), key=key))
             continue
         source = services.UploadSource(upload.read())
-        entries.append(Entry(render.upload_url(source.sha256, name), key=key))
-        requests.append((index, services.WorkRequest(source, spec)))
+        entries.append(Entry(render.upload_url(source.sha256, name), key=key, asked=asked))
+        requests.append((index, services.WorkRequest(source, asked.spec)))
     _submit(account, requests, entries, refresh=wire.flag(data.get("refresh"), default=False))
     return entries
 
@@ -201,16 +201,16 @@ def _polled(data: dict, account: Account) -> list[Entry]:
     urls = list(references.values()) if isinstance(references, dict) else references
     if not isinstance(urls, list):
         raise wire.WireError(Status.INVALID_PARAMS, "file_urls must be an object or a list.")
-    spec = wire.spec_for(data)
+    asked = wire.asked(data, data)
     entries = []
     for url in urls:
         match = UPLOAD_REFERENCE.search(url) if isinstance(url, str) else None
-        item = match and Item.objects.filter(account=account, identity=identity(match.groupdict(), spec)).first()
+        item = match and services.find_upload(account, match["sha256"], asked.spec)
         if not item or item.status == Item.Status.EXPIRED:
             message = "This upload has expired or is unknown; upload the file again."
             entries.append(Entry(str(url), refusal=(Status.INVALID_URL, message)))
         else:
-            entries.append(Entry(url, item_id=item.pk))
+            entries.append(Entry(url, item_id=item.pk, asked=asked))
     return entries
 
 

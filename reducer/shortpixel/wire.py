@@ -16,6 +16,7 @@ from django.http.multipartparser import MultiPartParserError
 from optimizer.engine import Format, Metadata, Mode, Resize, ResizeMode, Spec, Target
 from optimizer.options import with_service_defaults
 
+from .render import Asked
 from .status import Status
 
 MODES = {0: Mode.LOSSLESS, 1: Mode.LOSSY, 2: Mode.GLOSSY}
@@ -111,10 +112,7 @@ def conversion(raw: Any) -> Conversion:
 
 def spec_for(options: dict) -> Spec:
     """The engine Spec for one URL: the request's options with its paramlist entry applied."""
-    lossy = integer(options.get("lossy"), "lossy", default=1)
-    if lossy not in MODES:
-        raise WireError(Status.INVALID_PARAMS, "lossy must be 0 (lossless), 1 (lossy) or 2 (glossy).")
-    mode = MODES[lossy]
+    mode = _mode(options)
     convert = conversion(options.get("convertto"))
     main_format = next((fmt for fmt in convert.formats if fmt in (Format.JPEG, Format.PNG, Format.GIF)), None)
     extra = [fmt for fmt in convert.formats if fmt in (Format.WEBP, Format.AVIF)]
@@ -123,7 +121,7 @@ def spec_for(options: dict) -> Spec:
         targets.append(Target(mode, main_format))
         if mode is not Mode.LOSSLESS:
             targets.append(Target(Mode.LOSSLESS, main_format))
-    targets += [Target(mode, fmt) for fmt in extra]
+    targets += [Target(conversion_mode(mode, fmt), fmt) for fmt in extra]
     return with_service_defaults(
         Spec(
             targets=tuple(targets),
@@ -132,6 +130,26 @@ def spec_for(options: dict) -> Spec:
             cmyk_to_rgb=flag(options.get("cmyk2rgb"), default=True),
         )
     )
+
+
+def _mode(options: dict) -> Mode:
+    lossy = integer(options.get("lossy"), "lossy", default=1)
+    if lossy not in MODES:
+        raise WireError(Status.INVALID_PARAMS, "lossy must be 0 (lossless), 1 (lossy) or 2 (glossy).")
+    return MODES[lossy]
+
+
+def asked(options: dict, request: dict) -> Asked:
+    """What one URL or upload of ``request`` asks for, with ``options`` its effective options."""
+    # The WordPress plugin always sends returndatalist (and needs it back); the SDK never does.
+    return Asked(spec_for(options), _mode(options), plugin="returndatalist" in request)
+
+
+def conversion_mode(mode: Mode, fmt: Format) -> Mode:
+    """A lossless request's AVIF is the glossy-floor AVIF (SSIMULACRA2 85: visually lossless). The
+    engine's AVIF encoder always goes through YUV, so it cannot make a pixel-exact AVIF, and a client
+    that asked for AVIF must get one (an answer without it makes the WordPress plugin re-send)."""
+    return Mode.GLOSSY if mode is Mode.LOSSLESS and fmt is Format.AVIF else mode
 
 
 def _resize(options: dict) -> Resize | None:

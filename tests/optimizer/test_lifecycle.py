@@ -9,7 +9,7 @@ from accounts.models import Plan
 from optimizer import lifecycle
 from optimizer.models import Item
 from tests.conftest import photo_bytes
-from tests.optimizer.helpers import charges, submit_upload
+from tests.optimizer.helpers import charges, optimized_to, submit_upload
 
 
 def _expire_lease(item):
@@ -39,10 +39,28 @@ def test_completion_happens_once_and_charges_once(make_account):
     account, _ = make_account()
     item = submit_upload(account, photo_bytes()).item
     claim = lifecycle.claim(item.pk, 1)
-    assert lifecycle.complete(claim, [], original_size=10)
-    assert not lifecycle.complete(claim, [], original_size=10)
+    assert lifecycle.complete(claim, optimized_to(claim, 100, 1000), original_size=1000, source_sha256="a")
+    assert not lifecycle.complete(claim, optimized_to(claim, 100, 1000), original_size=1000, source_sha256="a")
     assert charges(item) == 1
     assert Plan.objects.get(account=account).reserved == 0
+
+
+def test_a_result_that_saves_less_than_five_percent_is_free(make_account):
+    account, _ = make_account(monthly_quota=1)
+    item = submit_upload(account, photo_bytes()).item
+    claim = lifecycle.claim(item.pk, 1)
+    assert lifecycle.complete(claim, optimized_to(claim, 951, 1000), original_size=1000, source_sha256="a")
+    assert charges(item) == 0
+    assert Plan.objects.get(account=account).available == 1
+
+
+def test_a_result_that_saves_five_percent_is_charged(make_account):
+    account, _ = make_account(monthly_quota=1)
+    item = submit_upload(account, photo_bytes()).item
+    claim = lifecycle.claim(item.pk, 1)
+    assert lifecycle.complete(claim, optimized_to(claim, 950, 1000), original_size=1000, source_sha256="a")
+    assert charges(item) == 1
+    assert Plan.objects.get(account=account).available == 0
 
 
 def test_a_run_whose_lease_was_taken_over_cannot_finish_the_item(make_account):
@@ -52,9 +70,9 @@ def test_a_run_whose_lease_was_taken_over_cannot_finish_the_item(make_account):
     _expire_lease(item)
     fresh = lifecycle.claim(item.pk, 1)
     assert fresh.attempt == 2
-    assert not lifecycle.complete(stale, [], original_size=10)
+    assert not lifecycle.complete(stale, optimized_to(stale, 100, 1000), original_size=1000, source_sha256="a")
     assert not lifecycle.fail(stale, "x", "late failure")
-    assert lifecycle.complete(fresh, [], original_size=10)
+    assert lifecycle.complete(fresh, optimized_to(fresh, 100, 1000), original_size=1000, source_sha256="a")
     assert charges(item) == 1
 
 
