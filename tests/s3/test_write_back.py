@@ -46,4 +46,4 @@ def test_a_result_that_is_not_smaller_writes_the_original(web, cluster, make_acc
     assert body["compressed_size"] == body["original_size"] == len(data)
     assert (body["compression_ratio"], body["key"]) == (1.0, "flat.png")
     assert s3_server.get(target.bucket, "flat.png") == (data, "image/png")
-    assert counters(account) == (1, 0)
+    assert counters(account) == (0, 0)  # nothing saved: free
