@@ -4,9 +4,16 @@ Decisions:
 - Ports: any port except the Fetch Standard's "bad ports" (SMTP, IRC, SSH, ...), the same list
   browsers refuse. Images on :8080 are common; the address check, not the port, keeps requests
   off internal networks, and the bad-port list stops HTTP being aimed at other protocols.
-- Addresses: only public unicast. IPv4 hidden in IPv6 is judged by the IPv4 inside it.
-  IPv4-compatible (::/96, deprecated) and local-use NAT64 (64:ff9b:1::/48, where the IPv4 sits at
-  an operator-chosen position) are refused outright.
+- Addresses: only public unicast, decided by our own tables of the IANA special-purpose registries
+  (IPv4 and IPv6), not by ``ipaddress.is_global``: its tables change between Python releases, and
+  for IPv6 it calls anything outside a few named ranges global (multicast, ``4000::1``, ``1::1``).
+  IPv6 is public only inside global unicast (2000::/3), minus its special-purpose blocks.
+- IPv4 carried inside IPv6 is judged by that IPv4: mapped (::ffff:0:0/96, which the kernel sends
+  as IPv4), NAT64 (64:ff9b::/96), 6to4 (2002::/16), Teredo (2001::/32: server and client) and
+  ISATAP interface ids (…:0:5efe:a.b.c.d, also 200:5efe). The forms with no public route are
+  refused whatever they carry: IPv4-compatible (::/96) and SIIT (::ffff:0:0:0/96) lie outside
+  2000::/3, and in local-use NAT64 (64:ff9b:1::/48) the IPv4 sits where the operator chose, so it
+  cannot be read safely.
 - ``allow_cidrs`` lets an operator reach ranges anyway (a LAN, loopback in development). An address
   matches only a range of its own family, as written: allowing 127.0.0.0/8 does not allow ::1 or
   ::ffff:127.0.0.1.
@@ -29,66 +36,85 @@ BAD_PORTS = frozenset({
     6669, 6679, 6697, 10080,
 })
 
-# Listed explicitly although `is_global` covers most of them: its tables differ between Python
-# releases and it calls multicast global.
-_NOT_PUBLIC_V4 = tuple(ipaddress.IPv4Network(n) for n in (
-    "0.0.0.0/8",          # "this network", unspecified
-    "10.0.0.0/8",         # private
-    "100.64.0.0/10",      # CGNAT shared space
-    "127.0.0.0/8",        # loopback
-    "169.254.0.0/16",     # link-local, cloud metadata
-    "172.16.0.0/12",      # private
-    "192.0.0.0/24",       # IETF protocol assignments
-    "192.0.2.0/24",       # documentation TEST-NET-1
-    "192.88.99.0/24",     # deprecated 6to4 relay anycast
-    "192.168.0.0/16",     # private
-    "198.18.0.0/15",      # benchmarking
-    "198.51.100.0/24",    # documentation TEST-NET-2
-    "203.0.113.0/24",     # documentation TEST-NET-3
-    "224.0.0.0/4",        # multicast
-    "240.0.0.0/4",        # reserved, includes broadcast 255.255.255.255
-))
-_NOT_PUBLIC_V6 = tuple(ipaddress.IPv6Network(n) for n in (
-    "::/96",              # unspecified, loopback, deprecated IPv4-compatible
-    "64:ff9b:1::/48",     # local-use NAT64
-    "100::/64",           # discard-only
-    "2001:db8::/32",      # documentation
-    "3fff::/20",          # documentation
-    "5f00::/16",          # SRv6 SIDs
-    "fc00::/7",           # unique local
-    "fe80::/10",          # link-local
-    "fec0::/10",          # deprecated site-local
-    "ff00::/8",           # multicast
-))
+# Special-purpose blocks and whether an image may be fetched from them. The most specific block
+# holding an address decides; an IPv4 address in none of them is public. Blocks IANA calls
+# globally reachable (AS112, AMT, ORCHIDv2, ...) are reachable anycast or unicast and stay
+# allowed, except the protocol anycast addresses of 192.0.0.0/24 and 2001::/23 (PCP, TURN,
+# DNS-SD): IANA calls them reachable, but no image is served from them.
+_V4_BLOCKS: dict[str, bool] = {
+    "0.0.0.0/8": False,          # "this network"; 0.0.0.0 reaches the local host on Linux
+    "10.0.0.0/8": False,         # private
+    "100.64.0.0/10": False,      # shared address space (CGNAT)
+    "127.0.0.0/8": False,        # loopback
+    "169.254.0.0/16": False,     # link-local, cloud metadata
+    "172.16.0.0/12": False,      # private
+    "192.0.0.0/24": False,       # IETF protocol assignments, all of it (see above)
+    "192.0.2.0/24": False,       # documentation TEST-NET-1
+    "192.88.99.0/24": False,     # deprecated 6to4 relay anycast
+    "192.168.0.0/16": False,     # private
+    "198.18.0.0/15": False,      # benchmarking
+    "198.51.100.0/24": False,    # documentation TEST-NET-2
+    "203.0.113.0/24": False,     # documentation TEST-NET-3
+    "224.0.0.0/4": False,        # multicast (its own registry; `is_global` calls 224.0.0.1 global)
+    "240.0.0.0/4": False,        # reserved, and 255.255.255.255 limited broadcast
+}
+_V6_BLOCKS: dict[str, bool] = {
+    "::/0": False,               # outside global unicast: reserved, unassigned, ULA, link-local,
+                                 # site-local, multicast, loopback, IPv4-compatible, SIIT
+    "::ffff:0:0/96": True,       # IPv4-mapped: judged by the IPv4 inside
+    "64:ff9b::/96": True,        # NAT64 well-known prefix: judged by the IPv4 inside
+    "2000::/3": True,            # global unicast
+    "2001::/23": False,          # IETF protocol assignments (incl. benchmarking 2001:2::/48,
+                                 # deprecated ORCHID 2001:10::/28, PCP/TURN/DNS-SD anycast)
+    "2001::/32": True,           # Teredo: judged by the server and client IPv4
+    "2001:3::/32": True,         # AMT
+    "2001:4:112::/48": True,     # AS112-v6
+    "2001:20::/28": True,        # ORCHIDv2
+    "2001:30::/28": True,        # drone remote ID entity tags
+    "2001:db8::/32": False,      # documentation
+    "2002::/16": True,           # 6to4: judged by the IPv4 inside
+    "3fff::/20": False,          # documentation
+    "5f00::/16": False,          # SRv6 SIDs
+}
+
+
+def _by_specificity(blocks: dict[str, bool]) -> tuple[tuple[IPNetwork, bool], ...]:
+    parsed = ((ipaddress.ip_network(net), public) for net, public in blocks.items())
+    return tuple(sorted(parsed, key=lambda row: row[0].prefixlen, reverse=True))
+
+
+_V4_TABLE = _by_specificity(_V4_BLOCKS)
+_V6_TABLE = _by_specificity(_V6_BLOCKS)
 _MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _SIX_TO_FOUR = ipaddress.IPv6Network("2002::/16")
 _TEREDO = ipaddress.IPv6Network("2001::/32")
+_ISATAP_MARK = 0x00005EFE  # RFC 5214 interface id: 00-00-5E-FE (or 02-00-5E-FE) then the IPv4
+_ISATAP_MASK = 0xFCFFFFFF  # ignores the universal/local and group bits of the first octet
 
 
 def is_public(ip: IPAddress) -> bool:
     """True when ``ip`` is public unicast, judging IPv4 embedded in IPv6 by that IPv4."""
-    if ip.version == 4:
-        return ip.is_global and not any(ip in net for net in _NOT_PUBLIC_V4)
-    if any(ip in net for net in _NOT_PUBLIC_V6):
-        return False
-    embedded = _embedded_ipv4(ip)
-    if embedded is not None:
-        return all(is_public(v4) for v4 in embedded)
-    return ip.is_global
+    table = _V4_TABLE if ip.version == 4 else _V6_TABLE
+    verdict = next((public for net, public in table if ip in net), True)
+    if not verdict or ip.version == 4:
+        return verdict
+    return all(is_public(v4) for v4 in _embedded_ipv4(ip))
 
 
-def _embedded_ipv4(ip: ipaddress.IPv6Address) -> tuple[ipaddress.IPv4Address, ...] | None:
-    if ip in _MAPPED:
-        return (ip.ipv4_mapped,)
-    if ip in _NAT64:
-        return (ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF),)
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """Every IPv4 address ``ip`` can carry traffic to: a relay, translator or tunnel would reach it."""
+    low32 = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    found = []
+    if ip in _MAPPED or ip in _NAT64:
+        found.append(low32)
     if ip in _SIX_TO_FOUR:
-        return (ip.sixtofour,)
+        found.append(ip.sixtofour)
     if ip in _TEREDO:
-        server, client = ip.teredo  # the client address is stored bit-inverted; stdlib undoes it
-        return (server, client)
-    return None
+        found.extend(ip.teredo)  # (server, client); the stdlib undoes the client's bit inversion
+    if (int(ip) >> 32) & _ISATAP_MASK == _ISATAP_MARK:  # any prefix, 6to4 included
+        found.append(low32)
+    return found
 
 
 @dataclass(frozen=True)
