@@ -178,6 +178,8 @@ def _parse(url: str, policy: FetchPolicy, what: str) -> _Target:
         host = ""
     if not _HOST.fullmatch(host):
         raise InvalidURL(f"{what} has an invalid host name.")
+    if ":" not in host and _ends_in_number(host):
+        host = str(_ipv4_literal(host, what))
     port = port if port is not None else _DEFAULT_PORTS[scheme]
     if not policy.allows_port(port):
         raise ForbiddenAddress(f"{what} uses port {port}, which is not allowed.")
@@ -185,6 +187,50 @@ def _parse(url: str, policy: FetchPolicy, what: str) -> _Target:
     if parts.query:
         path += "?" + quote(parts.query, safe=_SAFE)
     return _Target(parts._replace(fragment="").geturl(), scheme, host, port, path)
+
+
+def _ends_in_number(host: str) -> bool:
+    """The URL Standard's test for a host that must be an IPv4 address (``127.1``, ``0x7f.1``,
+    ``2130706433``, ``0.0.0.0.``), as browsers and inet_aton read it, not a name to look up."""
+    labels = host.split(".")
+    if labels[-1] == "" and len(labels) > 1:
+        labels.pop()  # one trailing dot, as in a fully qualified name
+    last = labels[-1]
+    return (last != "" and last.isascii() and last.isdigit()) or _ipv4_number(last) is not None
+
+
+def _ipv4_number(part: str) -> int | None:
+    """One dotted part: decimal, octal with a leading 0, or hex with 0x; None if it is none."""
+    if part[:2].lower() == "0x":
+        digits, base = part[2:], 16
+    elif len(part) > 1 and part.startswith("0"):
+        digits, base = part[1:], 8
+    else:
+        digits, base = part, 10
+    if not digits:
+        return 0 if base == 16 else None  # "0x" alone is zero; an empty part is no number
+    if not (digits.isascii() and digits.isalnum()):  # int() would also take signs, spaces and _
+        return None
+    try:
+        return int(digits, base)
+    except ValueError:
+        return None
+
+
+def _ipv4_literal(host: str, what: str) -> ipaddress.IPv4Address:
+    """The address a numeric host names; InvalidURL when it is numeric but no address (as browsers)."""
+    labels = host.split(".")
+    if labels[-1] == "":
+        labels.pop()
+    numbers = [_ipv4_number(label) for label in labels]
+    invalid = InvalidURL(f"{what} has an invalid IPv4 address as its host.")
+    if len(numbers) > 4 or None in numbers:
+        raise invalid
+    *leading, last = numbers
+    if any(n > 255 for n in leading) or last >= 256 ** (5 - len(numbers)):
+        raise invalid
+    value = last + sum(n << (8 * (3 - i)) for i, n in enumerate(leading))
+    return ipaddress.IPv4Address(value)
 
 
 def _hop(
