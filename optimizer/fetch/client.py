@@ -159,6 +159,10 @@ def _parse(url: str, policy: FetchPolicy, what: str) -> _Target:
     if any((ord(c) < 0x21 and c != " ") or ord(c) == 0x7F for c in url):
         raise InvalidURL(f"{what} contains control characters.")
     try:
+        url.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, as JSON's "\\ud800" decodes to
+        raise InvalidURL(f"{what} is malformed.") from None
+    try:
         parts = urlsplit(url)
         port = parts.port
         hostname = parts.hostname

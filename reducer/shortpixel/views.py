@@ -13,7 +13,6 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from urllib.parse import urlsplit
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -24,11 +23,13 @@ from PIL import Image
 from accounts.keys import KeyRejected, authenticate
 from accounts.models import Account
 from optimizer import maintenance, services
+from optimizer.fetch import FetchError, check_url
 from optimizer.models import Item
+from optimizer.sources import fetch_policy
 from optimizer.waiting import wait_until_settled
 
 from . import render, wire
-from .status import Status, status_body
+from .status import FOR_ERROR_CODE, Status, status_body
 
 UPLOAD_REFERENCE = re.compile(r"/u/(?P<sha256>[0-9a-f]{64})/")
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -127,8 +128,13 @@ def _prepare_urls(request: HttpRequest) -> tuple[dict, list[Entry]]:
     entries: list[Entry] = []
     requests: list[tuple[int, services.WorkRequest]] = []
     for index, url in enumerate(urls):
-        if not isinstance(url, str) or urlsplit(url.strip()).scheme.lower() not in ("http", "https"):
+        if not isinstance(url, str):
             entries.append(Entry(str(url), refusal=(Status.INVALID_URL, "")))
+            continue
+        try:  # what the fetcher could never fetch is refused now; addresses are checked when it runs
+            check_url(url, fetch_policy())
+        except FetchError as refused:
+            entries.append(Entry(url, refusal=(FOR_ERROR_CODE[refused.code], refused.message)))
             continue
         try:
             asked = wire.asked(wire.per_url_options(data, index), data)

@@ -19,11 +19,12 @@ from urllib.parse import urlsplit
 from django.conf import settings
 
 from optimizer.engine import Format, Metadata, Mode, Resize, ResizeMode, Spec, Target
-from optimizer.fetch import FetchError
+from optimizer.fetch import FetchError, check_url
 from optimizer.options import with_service_defaults
 from optimizer.services import UploadSource, UrlSource
+from optimizer.sources import fetch_policy
 
-from .errors import ApiError
+from .errors import ApiError, item_error_code
 from .webhooks.delivery import check_webhook_url
 
 OUTPUTS = {
@@ -168,12 +169,13 @@ def _base64(value) -> tuple[UploadSource, str]:
 
 def _url(value) -> tuple[UrlSource, str]:
     url = str(value).strip()
-    parts = urlsplit(url)
-    # The fetcher checks everything again (and the addresses) when it runs; this refuses the
-    # obviously wrong at once.
-    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
-        raise ApiError("invalid_url", "The url must be an http:// or https:// URL with a host.", "url")
-    return UrlSource(url), PurePosixPath(parts.path).stem or "image"
+    # The fetcher's own URL check refuses what it could never fetch (scheme, syntax, credentials,
+    # port) at once; the addresses are checked when it runs.
+    try:
+        check_url(url, fetch_policy(), "The url")
+    except FetchError as error:
+        raise ApiError(item_error_code(error.code), error.message, "url") from None
+    return UrlSource(url), PurePosixPath(urlsplit(url).path).stem or "image"
 
 
 def parse_compression(data: Mapping, files: Mapping) -> Compression:
