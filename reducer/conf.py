@@ -212,7 +212,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds one download may take in total (DNS, connect, redirects and body).",
         minimum=1,
     ),
-    Setting("REDUCER_FETCH_MAX_REDIRECTS", 3, int, "Fetching", "Redirects followed, each checked again.", minimum=0),
+    Setting(
+        "REDUCER_FETCH_MAX_REDIRECTS",
+        10,
+        int,
+        "Fetching",
+        "Redirects followed, each checked again (image hosts chain CDN, signed-URL and resizer redirects).",
+        minimum=0,
+    ),
     # --- ShortPixel API -------------------------------------------------------------------
     Setting(
         "REDUCER_SHORTPIXEL_MAX_URLS",

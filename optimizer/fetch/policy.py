@@ -122,7 +122,7 @@ class FetchPolicy:
     schemes: frozenset[str] = frozenset({"http", "https"})
     blocked_ports: frozenset[int] = BAD_PORTS
     allow_cidrs: tuple[str, ...] = ()
-    max_redirects: int = 3
+    max_redirects: int = 10  # image hosts chain CDN, signed-URL and resizer redirects
     deadline_seconds: float = 20.0
     max_bytes: int = 50 * 1024 * 1024
     user_agent: str = "reducer-fetch/1.0"

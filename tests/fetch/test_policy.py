@@ -11,7 +11,7 @@ def test_defaults():
     policy = FetchPolicy()
     assert policy.schemes == {"http", "https"}
     assert policy.allow_cidrs == ()
-    assert policy.max_redirects == 3
+    assert policy.max_redirects == 10
     assert policy.deadline_seconds == 20
     assert policy.max_bytes == 50 * 1024 * 1024
     assert policy.ca_file is None

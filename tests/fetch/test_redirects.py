@@ -61,9 +61,11 @@ def test_redirect_to_another_scheme_or_with_credentials_is_refused(origin, locat
 
 
 def test_at_most_max_redirects_are_followed(origin):
-    assert fetch(origin.url("/chain/3"), LOOPBACK).data == b"end of chain"
-    with pytest.raises(DownloadFailed, match="redirected more than 3 times"):
-        fetch(origin.url("/chain/4"), LOOPBACK)
+    assert LOOPBACK.max_redirects == 10  # the default
+    assert fetch(origin.url("/chain/10"), LOOPBACK).data == b"end of chain"
+    assert len(origin.log) == 11
+    with pytest.raises(DownloadFailed, match="redirected more than 10 times"):
+        fetch(origin.url("/chain/11"), LOOPBACK)
     no_redirects = FetchPolicy(allow_cidrs=("127.0.0.0/8",), max_redirects=0)
     with pytest.raises(DownloadFailed, match="more than 0 times"):
         fetch(origin.url("/chain/1"), no_redirects)
@@ -90,3 +92,13 @@ def test_host_rule_applies_to_the_url_itself(origin):
     with pytest.raises(OriginNotAllowed):
         fetch(origin.url("/bytes/5"), LOOPBACK, host_allowed=lambda host: False)
     assert network_guard.connect_attempts == []
+
+
+def test_the_last_allowed_hop_is_checked_too(origin):
+    dns = FakeDNS({"internal.test": ["10.1.2.3"]})
+    url = "http://internal.test/admin"
+    for _ in range(LOOPBACK.max_redirects):
+        url = redirect(origin, url)
+    with pytest.raises(ForbiddenAddress):
+        fetch(url, LOOPBACK, resolver=dns)
+    assert network_guard.connect_attempts == [("127.0.0.1", origin.port)] * LOOPBACK.max_redirects
