@@ -31,6 +31,8 @@ from pathlib import Path
 import requests
 from PIL import Image
 
+from optimizer.engine import wordpress
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_BYTES = 200 * 1024
 
@@ -103,8 +105,8 @@ def _free_port() -> int:
 
 
 @contextmanager
-def throwaway_service(credits: int) -> Iterator[tuple[str, str]]:
-    """`manage.py serve` on a free port with a fresh data folder; yields (base URL, API key)."""
+def throwaway_service(credits: int) -> Iterator[tuple[str, str, int]]:
+    """`manage.py serve` on a free port with a fresh data folder; yields (base URL, API key, its PID)."""
     data_dir = Path(tempfile.mkdtemp(prefix="reducer-bench-"))
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"REDUCER_DATABASE_URL", "REDUCER_REDIS_URL"}}
@@ -136,7 +138,7 @@ def throwaway_service(credits: int) -> Iterator[tuple[str, str]]:
             if time.monotonic() > deadline or server.poll() is not None:
                 raise RuntimeError("the service did not start")
             time.sleep(0.25)
-        yield base_url, key
+        yield base_url, key, server.pid
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -206,6 +208,72 @@ def report_shortpixel_polling(base_url: str, key: str, polls: int) -> None:
         print(f"  ShortPixel first POST to Code 2, one 2 MP JPEG (default set): {time.perf_counter() - started:.2f} s")
 
 
+def service_cpu_seconds(root_pid: int | None) -> float:
+    """User + system CPU seconds of the live processes under ``root_pid`` (web server and cluster);
+    nan for a service this run did not start."""
+    if root_pid is None:
+        return float("nan")
+    stats = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone while we looked
+            continue
+        # after the command: state, ppid, ..., utime and stime are the 12th and 13th fields
+        stats[int(stat.parent.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    tree, grew = {root_pid}, True
+    while grew:
+        children = {pid for pid, (parent, _) in stats.items() if parent in tree} - tree
+        tree |= children
+        grew = bool(children)
+    return sum(stats[pid][1] for pid in tree if pid in stats) / os.sysconf("SC_CLK_TCK")
+
+
+def default_uploads() -> list[Path]:
+    """The public corpus's JPEG photos of 2-4 MP when it is beside the project, else none."""
+    corpus = ROOT.parent / "shared" / "corpus" / "public"
+    found = []
+    for path in sorted(corpus.glob("*.jpg")) if corpus.is_dir() else []:
+        with Image.open(path) as image:
+            if 2_000_000 <= image.width * image.height <= 4_200_000:
+                found.append(path)
+    return found
+
+
+def report_wordpress(base_url: str, key: str, uploads: list[Path], mode: int, service_pid: int | None) -> None:
+    """Each upload as the WordPress plugin sends a media item: its sizes in one reducer.php call with a
+    paramlist and a returndatalist (WebP and AVIF on), then re-POSTs until every size is done."""
+    images = {path.name: path.read_bytes() for path in uploads}
+    images = images or {"sample-2400x1600.jpg": sample_jpeg(0, size=(2400, 1600))}
+    files = {f"/{name}/{size}": data for name, image in images.items() for size, data in wordpress.sizes(image).items()}
+    print(f"WordPress uploads, lossy={mode}, +webp|+avif, all sizes in one call, re-POSTed every second:")
+    with origin_server(files) as origin, requests.Session() as session:
+        for name in images:
+            sizes = [path for path in files if path.startswith(f"/{name}/")]
+            urls = [origin + path for path in sizes]
+            body = {
+                "key": key, "lossy": mode, "refresh": True, "plugin_version": "bench", "urllist": urls,
+                "paramlist": [{"url": url, "convertto": "+webp|+avif"} for url in urls],
+                "returndatalist": {"sizes": {path.rsplit("/", 1)[1]: path for path in sizes}},
+            }  # fmt: skip
+            cpu, started, polls = service_cpu_seconds(service_pid), time.perf_counter(), 0
+            answer = reducer_call(session, base_url, body)
+            body["refresh"] = False
+            while any(answer[str(i)]["Status"]["Code"] == "1" for i in range(len(urls))):
+                if time.perf_counter() - started > 300:
+                    raise RuntimeError(f"{name}: not done after 300 s")
+                time.sleep(1)
+                answer, polls = reducer_call(session, base_url, body), polls + 1
+            elapsed = time.perf_counter() - started
+            codes = [answer[str(i)]["Status"]["Code"] for i in range(len(urls))]
+            width, height = Image.open(io.BytesIO(images[name])).size
+            print(
+                f"  {name} ({width}x{height}, {len(urls)} files): all done in {elapsed:5.1f} s "
+                f"after {polls} re-POSTs; service CPU {service_cpu_seconds(service_pid) - cpu:5.1f} s; "
+                f"codes {''.join(sorted(set(codes)))}"
+            )
+
+
 def report(base_url: str, key: str, faces: list[str], runs: int) -> None:
     data = sample_jpeg()
     print(f"{len(data) // 1024} KB JPEG, lossy, original format, {runs} sequential round trips per face")
@@ -223,15 +291,30 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--key", help="API key for --url")
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--face", action="append", choices=sorted(FACES), help="default: every face")
+    parser.add_argument(
+        "--wordpress",
+        nargs="*",
+        type=Path,
+        metavar="IMAGE",
+        help="instead: time WordPress uploads (default images: the corpus's 2-4 MP JPEG photos, else a sample)",
+    )
+    parser.add_argument("--mode", type=int, default=1, choices=(0, 1, 2), help="--wordpress: ShortPixel lossy value")
     args = parser.parse_args(argv)
     faces = args.face or list(FACES)
+    if args.url and not args.key:
+        parser.error("--url needs --key")
+
+    def run(base_url: str, key: str, service_pid: int | None) -> None:
+        if args.wordpress is not None:
+            report_wordpress(base_url, key, args.wordpress or default_uploads(), args.mode, service_pid)
+        else:
+            report(base_url, key, faces, args.runs)
+
     if args.url:
-        if not args.key:
-            parser.error("--url needs --key")
-        report(args.url.rstrip("/"), args.key, faces, args.runs)
+        run(args.url.rstrip("/"), args.key, None)
         return
-    with throwaway_service(credits=(args.runs + 2) * len(faces) + 20) as (base_url, key):
-        report(base_url, key, faces, args.runs)
+    with throwaway_service(credits=(args.runs + 2) * len(faces) + 200) as (base_url, key, service_pid):
+        run(base_url, key, service_pid)
 
 
 if __name__ == "__main__":

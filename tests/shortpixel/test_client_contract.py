@@ -33,6 +33,7 @@ import requests
 from PIL import Image
 
 from accounts.models import CreditEntry, Plan
+from optimizer.engine import wordpress
 from optimizer.models import Item
 from tests.conftest import photo_bytes, wait_for
 from tests.shortpixel.client import download
@@ -86,32 +87,13 @@ def sdk_saved_conversion(result: dict, lossy: int, fmt: str) -> str | None:
     return result[f"{prefix}LossyURL"] if lossy > 0 else result[f"{prefix}LosslessURL"]
 
 
-# --- WordPress's sizes, made as WordPress makes them -----------------------------------------------
+# --- a media library ------------------------------------------------------------------------------
 
 
 def _encoded(image: Image.Image, fmt: str) -> bytes:
     buffer = io.BytesIO()
-    image.save(buffer, fmt, **({"quality": 82} if fmt == "JPEG" else {}))
+    image.save(buffer, fmt)
     return buffer.getvalue()
-
-
-def wordpress_sizes(original: bytes) -> dict[str, bytes]:
-    """The media item WordPress makes from an upload: the full file, a 150x150 centre crop and the
-    widths 300, 768 and 1024 that are narrower than the original; Lanczos, JPEG at quality 82."""
-    image = Image.open(io.BytesIO(original))
-    fmt = image.format
-    image.load()
-    sizes = {"full": original}
-    scale = 150 / min(image.size)
-    scaled = image.resize((max(150, round(image.width * scale)), max(150, round(image.height * scale))),
-                          Image.Resampling.LANCZOS)  # fmt: skip
-    left, top = (scaled.width - 150) // 2, (scaled.height - 150) // 2
-    sizes["thumbnail"] = _encoded(scaled.crop((left, top, left + 150, top + 150)), fmt)
-    for name, width in (("medium", 300), ("medium_large", 768), ("large", 1024)):
-        if width < image.width:
-            height = round(image.height * width / image.width)
-            sizes[name] = _encoded(image.resize((width, height), Image.Resampling.LANCZOS), fmt)
-    return sizes
 
 
 def alpha_png(width: int = 420, height: int = 300) -> bytes:
@@ -179,8 +161,8 @@ def replay_media_item(web, account, key: str, urls: dict[str, str], compression:
 def test_the_plugin_finishes_a_media_library_with_webp_and_avif(web, cluster, origin, make_account, compression):
     account, key = make_account(monthly_quota=100)
     library = {
-        "photo": wordpress_sizes(_encoded(Image.open(io.BytesIO(photo_bytes(800, 600))), "JPEG")),
-        "screenshot": wordpress_sizes(alpha_png()),
+        "photo": wordpress.sizes(photo_bytes(800, 600, quality=82)),
+        "screenshot": wordpress.sizes(alpha_png()),
     }
     files = 0
     for media, sizes in library.items():
