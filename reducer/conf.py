@@ -8,9 +8,11 @@ prints it; a test keeps the two in step) and the system check that reports bad v
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from optimizer.fetch.policy import parse_allow_entry
 
 
 class SettingError(ValueError):
@@ -201,8 +203,9 @@ SETTINGS: tuple[Setting, ...] = (
         (),
         tuple,
         "Fetching",
-        "Address ranges fetched even though they are not public, e.g. 192.168.1.0/24 for a LAN or "
-        "127.0.0.0/8,::1/128 for local development. Empty: only public addresses.",
+        "Non-public addresses image sources and webhooks may still reach, comma-separated: a range "
+        "(192.168.1.0/24, fd00::/8), an address (10.0.0.5), or either on one port only "
+        "(127.0.0.1:8080, 10.0.0.0/24:8080, [::1]:8080). Empty: only public addresses.",
     ),
     Setting(
         "REDUCER_FETCH_DEADLINE",
@@ -343,6 +346,16 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
+def _allow_list(entries: tuple[str, ...]) -> None:
+    for entry in entries:
+        parse_allow_entry(entry)
+
+
+# Settings whose values need more than their type: checked once read, so a typo stops the start
+# instead of failing every fetch later.
+_VALIDATORS: dict[str, Callable[[Any], None]] = {"REDUCER_FETCH_ALLOW_CIDRS": _allow_list}
+
+
 def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Read every setting; raise SettingError naming each bad one."""
     environ = os.environ if environ is None else environ
@@ -353,6 +366,14 @@ def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
             values[setting.name] = setting.read(environ)
         except SettingError as exc:
             problems.append(str(exc))
+            continue
+        validate = _VALIDATORS.get(setting.name)
+        if validate is None:
+            continue
+        try:
+            validate(values[setting.name])
+        except ValueError as exc:
+            problems.append(f"{setting.name}: {exc}")
     if problems:
         raise SettingError("; ".join(problems))
     return values

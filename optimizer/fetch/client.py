@@ -304,7 +304,7 @@ def _checked_addresses(
     except ValueError:
         addresses = _resolve(target.host, target.port, resolve, deadline)
     # Refuse if any answer is off limits: with a mixed answer the address used would be luck.
-    if not all(policy.allows_address(ip) for ip in addresses):
+    if not all(policy.allows_address(ip, target.port) for ip in addresses):
         raise ForbiddenAddress(f"{target.host} is not a publicly reachable address.")
     return addresses
 

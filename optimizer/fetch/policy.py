@@ -14,9 +14,10 @@ Decisions:
   refused whatever they carry: IPv4-compatible (::/96) and SIIT (::ffff:0:0:0/96) lie outside
   2000::/3, and in local-use NAT64 (64:ff9b:1::/48) the IPv4 sits where the operator chose, so it
   cannot be read safely.
-- ``allow_cidrs`` lets an operator reach ranges anyway (a LAN, loopback in development). An address
-  matches only a range of its own family, as written: allowing 127.0.0.0/8 does not allow ::1 or
-  ::ffff:127.0.0.1.
+- ``allow_cidrs`` lets an operator reach non-public addresses anyway (a LAN, loopback in
+  development), optionally on one port only: ``192.168.1.0/24``, ``127.0.0.1:9000``,
+  ``[::1]:8080``, ``fd00::/8``. An address matches only an entry of its own family, as written:
+  allowing 127.0.0.0/8 does not allow ::1 or ::ffff:127.0.0.1.
 """
 
 from __future__ import annotations
@@ -117,29 +118,60 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
     return found
 
 
+def parse_allow_entry(entry: str) -> tuple[IPNetwork, int | None]:
+    """One ``allow_cidrs`` entry as (range, port or None for any port).
+
+    Accepted: ``10.0.0.0/8``, ``10.0.0.5``, ``10.0.0.5:9000``, ``10.0.0.0/24:9000``, ``fd00::/8``,
+    ``::1``, ``[::1]:8080``, ``[fd00::/8]:8080``. A bare IPv6 entry has no port: its colons are
+    the address's own. ValueError names the entry when it is none of these.
+    """
+    text = entry.strip()
+    bracketed = text.startswith("[")
+    port_text: str | None = None
+    if bracketed:
+        inside, closed, rest = text[1:].partition("]")
+        if not closed or (rest and not rest.startswith(":")):
+            raise ValueError(f"{entry!r} is not an address, a range or address:port")
+        text, port_text = inside, (rest[1:] if rest else None)
+    elif text.count(":") == 1:
+        text, port_text = text.split(":")
+    try:
+        network = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise ValueError(f"{entry!r} is not an address, a range or address:port") from None
+    if bracketed and network.version != 6:
+        raise ValueError(f"{entry!r}: brackets are for IPv6 addresses")
+    if port_text is None:
+        return network, None
+    if not (port_text.isascii() and port_text.isdigit() and 0 < int(port_text) < 65536):
+        raise ValueError(f"{entry!r} has an invalid port")
+    return network, int(port_text)
+
+
 @dataclass(frozen=True)
 class FetchPolicy:
     schemes: frozenset[str] = frozenset({"http", "https"})
     blocked_ports: frozenset[int] = BAD_PORTS
-    allow_cidrs: tuple[str, ...] = ()
+    allow_cidrs: tuple[str, ...] = ()  # entries as parse_allow_entry reads them
     max_redirects: int = 10  # image hosts chain CDN, signed-URL and resizer redirects
     deadline_seconds: float = 20.0
     max_bytes: int = 50 * 1024 * 1024
     user_agent: str = "reducer-fetch/1.0"
     ca_file: str | None = None  # None: the system trust store
-    _allowed_networks: tuple[IPNetwork, ...] = field(init=False, repr=False, compare=False)
+    _allowed: tuple[tuple[IPNetwork, int | None], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.schemes <= {"http", "https"}:
             raise ValueError("only http and https can be fetched")
         if self.max_redirects < 0 or self.deadline_seconds <= 0 or self.max_bytes <= 0:
             raise ValueError("max_redirects must be >= 0, deadline_seconds and max_bytes > 0")
-        networks = tuple(ipaddress.ip_network(c.strip(), strict=False) for c in self.allow_cidrs)
-        object.__setattr__(self, "_allowed_networks", networks)
+        object.__setattr__(self, "_allowed", tuple(parse_allow_entry(entry) for entry in self.allow_cidrs))
 
-    def allows_address(self, ip: IPAddress) -> bool:
+    def allows_address(self, ip: IPAddress, port: int) -> bool:
+        """Public, or allowed by an entry of the same family whose port (if it names one) is ``port``."""
         return is_public(ip) or any(
-            ip.version == net.version and ip in net for net in self._allowed_networks
+            ip.version == net.version and ip in net and allowed_port in (None, port)
+            for net, allowed_port in self._allowed
         )
 
     def allows_port(self, port: int) -> bool:

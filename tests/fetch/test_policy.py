@@ -1,4 +1,5 @@
-"""FetchPolicy: safe defaults, and allow_cidrs as the one way to reach non-public ranges."""
+"""FetchPolicy: safe defaults, and allow_cidrs as the one way to reach non-public ranges (all
+ports, or one)."""
 
 import ipaddress
 
@@ -20,21 +21,55 @@ def test_defaults():
 
 
 @pytest.mark.parametrize(
-    ("cidrs", "address", "allowed"),
+    ("cidrs", "address", "port", "allowed"),
     [
-        ((), "192.168.1.20", False),
-        (("192.168.1.0/24",), "192.168.1.20", True),
-        (("192.168.1.0/24",), "192.168.2.20", False),
-        ((" 192.168.1.7/24 ",), "192.168.1.20", True),  # host bits and spaces, as typed in an env var
-        (("127.0.0.0/8",), "127.0.0.1", True),
-        (("127.0.0.0/8",), "::1", False),
-        (("127.0.0.0/8", "::1/128"), "::1", True),
-        (("fd00::/8",), "fd12::5", True),
-        ((), "8.8.8.8", True),
+        ((), "192.168.1.20", 80, False),
+        (("192.168.1.0/24",), "192.168.1.20", 80, True),
+        (("192.168.1.0/24",), "192.168.2.20", 80, False),
+        ((" 192.168.1.7/24 ",), "192.168.1.20", 80, True),  # host bits and spaces, as typed in an env var
+        (("127.0.0.0/8",), "127.0.0.1", 80, True),
+        (("127.0.0.0/8",), "::1", 80, False),
+        (("127.0.0.0/8", "::1/128"), "::1", 80, True),
+        (("fd00::/8",), "fd12::5", 80, True),
+        ((), "8.8.8.8", 80, True),
+        # one port of one address: a dev origin, not every service on that machine
+        (("127.0.0.1:9000",), "127.0.0.1", 9000, True),
+        (("127.0.0.1:9000",), "127.0.0.1", 6379, False),
+        (("127.0.0.1:9000",), "127.0.0.2", 9000, False),
+        (("10.0.0.0/24:8080",), "10.0.0.7", 8080, True),
+        (("10.0.0.0/24:8080",), "10.0.0.7", 80, False),
+        (("[::1]:8080",), "::1", 8080, True),
+        (("[::1]:8080",), "::1", 8081, False),
+        (("[fd00::/8]:443",), "fd00::1", 443, True),
+        (("[::1]",), "::1", 1234, True),
+        (("::1",), "::1", 1234, True),  # a bare IPv6 entry names no port: its colons are its own
+        (("127.0.0.1:9000",), "::ffff:127.0.0.1", 9000, False),
+        (("127.0.0.1:9000",), "8.8.8.8", 6379, True),  # public stays public on any port
     ],
 )
-def test_allow_cidrs(cidrs, address, allowed):
-    assert FetchPolicy(allow_cidrs=cidrs).allows_address(ipaddress.ip_address(address)) is allowed
+def test_allow_cidrs(cidrs, address, port, allowed):
+    assert FetchPolicy(allow_cidrs=cidrs).allows_address(ipaddress.ip_address(address), port) is allowed
+
+
+@pytest.mark.parametrize(
+    ("entry", "says"),
+    [
+        ("not-a-range", "not an address"),
+        ("127.0.0.1:", "invalid port"),
+        ("127.0.0.1:0", "invalid port"),
+        ("127.0.0.1:65536", "invalid port"),
+        ("127.0.0.1:http", "invalid port"),
+        ("[::1]:", "invalid port"),
+        ("[::1", "not an address"),
+        ("[::1]8080", "not an address"),
+        ("[127.0.0.1]:80", "brackets are for IPv6"),
+        ("host.example:80", "not an address"),
+    ],
+)
+def test_a_bad_allow_entry_is_named(entry, says):
+    with pytest.raises(ValueError, match=says) as caught:
+        FetchPolicy(allow_cidrs=(entry,))
+    assert repr(entry) in str(caught.value)
 
 
 @pytest.mark.parametrize(
