@@ -15,7 +15,8 @@ from optimizer.options import spec_from_json
 from .status import FOR_ERROR_CODE, Status, status_body
 
 NOT_ASKED = "NA"
-# A conversion that was asked for but that the format cannot hold (WebP over 16383 pixels a side...).
+# A conversion that was asked for but that the format cannot hold (WebP over 16383 pixels a side), or
+# whose settings all miss the floor with no lossless mode to fall back on (AVIF).
 # The WordPress plugin records "NC" as not compatible and stops; the SDK would download "NC" as a
 # URL, so it gets "NA", which it skips. Requests carrying returndatalist are the plugin's.
 NOT_COMPATIBLE = "NC"
