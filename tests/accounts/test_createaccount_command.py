@@ -29,6 +29,7 @@ def test_createaccount_prints_a_working_key_on_the_last_line(transactional_db):
         text=True,
         check=True,
     )
+    assert "50 monthly credits, 7 one-time credits" in done.stdout
     key = done.stdout.rstrip("\n").splitlines()[-1]
     account = keys.authenticate(key)
     assert (account.name, account.email) == ("shop", "a@b.example")

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import Account
+from accounts.models import Account, Plan
 from accounts.onboarding import open_account
 
 
@@ -19,7 +19,7 @@ class Command(BaseCommand):
         if (monthly is not None and monthly < 0) or onetime < 0:
             raise CommandError("credits cannot be negative")
         account, plain_key = open_account(name, email=email, monthly_quota=monthly, onetime_credits=onetime)
-        plan = account.plan
+        plan = Plan.objects.get(account=account)  # as stored: the opening top-up updated it in the database
         self.stdout.write(
             f"Created account {account.name!r}: {plan.monthly_quota} monthly credits, "
             f"{plan.onetime_credits} one-time credits, renews {plan.renews_at:%Y-%m-%d}.\n"
