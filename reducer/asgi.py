@@ -1,4 +1,8 @@
-"""ASGI entry point: uvicorn serves this, so long `wait` polls cost no worker thread pool."""
+"""ASGI entry point: uvicorn serves this, so long `wait` polls cost no worker thread pool.
+
+Outermost, RefuseBodiesEarly (reducer.request_guard) refuses oversized or unkeyed bodies before
+they are read; then FinishWhenClientLeaves; then Django.
+"""
 
 from __future__ import annotations
 
@@ -51,4 +55,9 @@ class FinishWhenClientLeaves:
             answered.set()
 
 
-application = FinishWhenClientLeaves(get_asgi_application())
+django_application = get_asgi_application()
+
+# Imported once Django is set up: the guard reaches the models and DRF.
+from reducer.request_guard import RefuseBodiesEarly  # noqa: E402
+
+application = RefuseBodiesEarly(FinishWhenClientLeaves(django_application))

@@ -94,6 +94,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "REDUCER_ALLOWED_HOSTS", ("*",), tuple, "Service", "Host names the web server answers to (comma-separated)."
     ),
+    Setting(
+        "REDUCER_MAX_REQUEST_BYTES",
+        0,
+        int,
+        "Service",
+        "Largest request body, in bytes, refused on its Content-Length before it is read (a chunked body is "
+        "cut at it). 0: ten files of REDUCER_MAX_BYTES in base64 plus 1 MiB, the most a ShortPixel "
+        "post-reducer.php call carries. The native API and S3 PUTs carry one image and are held to that.",
+        minimum=0,
+    ),
     Setting("REDUCER_DEBUG", False, bool, "Service", "Django debug mode. Never in production."),
     Setting("REDUCER_LOG_LEVEL", "INFO", str, "Service", "Log level of the web server and the cluster."),
     # --- Storage: where state lives ------------------------------------------------------

@@ -43,6 +43,9 @@ SECRET_KEY = _secret_key()
 DEBUG = _v["REDUCER_DEBUG"]
 ALLOWED_HOSTS = list(_v["REDUCER_ALLOWED_HOSTS"])
 PUBLIC_URL = (_v["REDUCER_PUBLIC_URL"] or f"http://{_v['REDUCER_HOST']}:{_v['REDUCER_PORT']}").rstrip("/")
+# The ShortPixel SDK uploads up to ten files per post-reducer.php call; a base64 body is 4/3 of the
+# file, and the multipart or JSON framing around it stays well under a mebibyte.
+REDUCER_MAX_REQUEST_BYTES = _v["REDUCER_MAX_REQUEST_BYTES"] or 10 * _v["REDUCER_MAX_BYTES"] * 4 // 3 + 1024 * 1024
 
 # --- Applications ---------------------------------------------------------------------------
 INSTALLED_APPS = [
