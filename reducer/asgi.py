@@ -58,6 +58,8 @@ class FinishWhenClientLeaves:
 django_application = get_asgi_application()
 
 # Imported once Django is set up: the guard reaches the models and DRF.
+from reducer import log_redaction  # noqa: E402
 from reducer.request_guard import RefuseBodiesEarly  # noqa: E402
 
+log_redaction.install()
 application = RefuseBodiesEarly(FinishWhenClientLeaves(django_application))

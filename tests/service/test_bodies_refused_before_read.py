@@ -20,9 +20,7 @@ QUICKLY = 5  # seconds: an answer that did not wait for a body that never comes
 
 @pytest.fixture(scope="module")
 def server(django_db_setup, django_db_blocker):
-    running = OwnWebServer(
-        "web-bodies", REDUCER_MAX_REQUEST_BYTES=str(REQUEST_CAP), REDUCER_MAX_BYTES=str(MAX_BYTES)
-    )
+    running = OwnWebServer("web-bodies", REDUCER_MAX_REQUEST_BYTES=str(REQUEST_CAP), REDUCER_MAX_BYTES=str(MAX_BYTES))
     yield running
     running.stop()
 
