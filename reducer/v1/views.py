@@ -182,7 +182,7 @@ class FileView(APIView):
         auth=[],
         responses={
             (200, "image/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The compressed file."),
-            **_error_responses("not_found", "link_expired", "expired"),
+            **_error_responses("unauthorized", "not_found", "link_expired", "expired"),
         },
     )
     def get(self, request: Request, token: str) -> HttpResponse:
@@ -192,9 +192,12 @@ class FileView(APIView):
             raise ApiError("link_expired", "This download link has expired; ask the job for a new one.") from None
         except signing.BadSignature:
             raise ApiError("not_found", "No such download.") from None
-        item = Item.objects.filter(pk=item_id, generation=generation).first()
+        item = Item.objects.select_related("account").filter(pk=item_id, generation=generation).first()
         if item is None:
             raise ApiError("not_found", "No such download.")
+        # The link stands in for the key it was made with: it stops when the account's keys do.
+        if not item.account.is_active:
+            raise ApiError("unauthorized", "The account of this download is disabled.")
         data, fmt = results.outcome(item).read()
         response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
         response["Content-Disposition"] = f'attachment; filename="{results.filename(str(item.pk), fmt)}"'
