@@ -11,10 +11,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from optimizer.fetch import FetchError
-from reducer import sealing
 from reducer.v1.webhooks.delivery import check_webhook_url
 
-from . import credits, keys, signing_secrets
+from . import credits, keys, sealing, signing_secrets
 from .models import (
     Account,
     AllowedOrigin,

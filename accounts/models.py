@@ -176,7 +176,7 @@ class SourceCredential(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="source_credentials")
     domain = models.CharField(max_length=253, help_text="example.com also covers its subdomains.")
     username = models.CharField(max_length=200)
-    # Sealed (reducer.sealing): a database dump alone does not reveal it; never shown back.
+    # Sealed (accounts.sealing): a database dump alone does not reveal it; never shown back.
     password = models.TextField(editable=False)
 
     class Meta:
@@ -245,7 +245,7 @@ class S3Target(models.Model):
     region = models.CharField(max_length=50, default="us-east-1")
     key_prefix = models.CharField(max_length=500, blank=True, help_text="Prepended to every key, e.g. optimized/.")
     access_key_id = models.CharField(max_length=200)
-    # Sealed (reducer.sealing); never shown back in the admin.
+    # Sealed (accounts.sealing); never shown back in the admin.
     secret_access_key = models.TextField(editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from reducer import sealing
-
+from . import sealing
 from .models import AllowedOrigin, SourceCredential
 
 

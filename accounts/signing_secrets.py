@@ -16,8 +16,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from reducer import sealing
-
+from . import sealing
 from .models import Account, SigningSecret
 
 PREFIX = "whsec_"

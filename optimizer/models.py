@@ -48,7 +48,7 @@ class Item(models.Model):
     source_url = models.TextField(blank=True)
     source_name = models.CharField(max_length=255, blank=True, help_text="Storage name of an uploaded source.")
     source_sha256 = models.CharField(max_length=64, blank=True)
-    # Basic-auth credentials for fetching the source, sealed (reducer.sealing); not in the identity.
+    # Basic-auth credentials for fetching the source, sealed (accounts.sealing); not in the identity.
     source_auth = models.TextField(blank=True, editable=False)
     options = models.JSONField(help_text="The engine Spec this item runs with.")
     # S3 write-back: the result is written to this bucket under this key before the item is done.

@@ -12,8 +12,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from cryptography.fernet import InvalidToken
 from django.conf import settings
 
+from accounts import sealing
 from accounts.models import S3Target
-from reducer import sealing
 
 WRITE_FAILED = "s3_write_failed"
 

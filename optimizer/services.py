@@ -11,10 +11,9 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts import credits, origins
+from accounts import credits, origins, sealing
 from accounts.models import Account, S3Target
 from optimizer.engine import Spec
-from reducer import sealing
 
 from . import lifecycle, results, storage
 from .models import Item, Job

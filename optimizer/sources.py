@@ -6,9 +6,8 @@ import json
 
 from django.conf import settings
 
-from accounts import origins
+from accounts import origins, sealing
 from optimizer.fetch import FetchPolicy, fetch
-from reducer import sealing
 
 from .models import Item
 

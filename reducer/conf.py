@@ -92,6 +92,15 @@ SETTINGS: tuple[Setting, ...] = (
         "(set it when running several machines).",
     ),
     Setting(
+        "REDUCER_SECRET_KEY_FALLBACKS",
+        (),
+        tuple,
+        "Service",
+        "Former secret keys, comma-separated, still accepted after a rotation: sealed secrets, download "
+        "links and admin sessions made with them keep working. `manage.py reseal_secrets` re-seals "
+        "stored secrets with the current key; then drop the old one.",
+    ),
+    Setting(
         "REDUCER_ALLOWED_HOSTS", ("*",), tuple, "Service", "Host names the web server answers to (comma-separated)."
     ),
     Setting(

@@ -40,6 +40,8 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Older keys still verify signatures and open sealed secrets (accounts.sealing) after a rotation.
+SECRET_KEY_FALLBACKS = list(_v["REDUCER_SECRET_KEY_FALLBACKS"])
 DEBUG = _v["REDUCER_DEBUG"]
 ALLOWED_HOSTS = list(_v["REDUCER_ALLOWED_HOSTS"])
 PUBLIC_URL = (_v["REDUCER_PUBLIC_URL"] or f"http://{_v['REDUCER_HOST']}:{_v['REDUCER_PORT']}").rstrip("/")

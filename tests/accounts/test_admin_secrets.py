@@ -3,10 +3,9 @@ signing secret and refuses webhook endpoints the delivery guard would refuse."""
 
 from django.contrib.auth.models import User
 
-from accounts import signing_secrets
+from accounts import sealing, signing_secrets
 from accounts.admin import SourceCredentialForm, WebhookEndpointForm
 from accounts.models import SourceCredential
-from reducer import sealing
 
 
 def test_a_source_password_is_stored_sealed_never_rendered_and_kept_when_left_blank(make_account):

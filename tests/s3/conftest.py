@@ -10,8 +10,8 @@ import boto3
 import pytest
 import requests
 
+from accounts import sealing
 from accounts.models import Plan, S3Target
-from reducer import sealing
 from tests.conftest import free_port
 
 ACCESS_KEY_ID = "AKIATESTTESTTESTTEST"

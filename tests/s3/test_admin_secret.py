@@ -3,8 +3,8 @@ is never rendered back, is required on create and, left blank on edit, is kept."
 
 from html.parser import HTMLParser
 
+from accounts import sealing
 from accounts.models import S3Target
-from reducer import sealing
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 PREFIX = "s3_targets"
