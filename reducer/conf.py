@@ -216,14 +216,32 @@ SETTINGS: tuple[Setting, ...] = (
         "Percent an image's optimized result must save to cost a credit; below it the image is free.",
         minimum=0,
     ),
+    # --- Admin: the operator's login ------------------------------------------------------
+    Setting(
+        "REDUCER_ADMIN_LOGIN_FAILURES",
+        5,
+        int,
+        "Admin",
+        "Failed /admin/ logins from one address for one username before that pair is locked out.",
+        minimum=1,
+    ),
+    Setting(
+        "REDUCER_ADMIN_LOCKOUT_MINUTES",
+        15,
+        int,
+        "Admin",
+        "Minutes a locked-out username and address pair waits before it may try again "
+        "(`manage.py axes_reset` lifts every lockout at once).",
+        minimum=1,
+    ),
     # --- Fetching: the only door for bytes from the network ---------------------------------
     Setting(
         "REDUCER_FETCH_ALLOW_CIDRS",
         (),
         tuple,
         "Fetching",
-        "Non-public addresses image sources and webhooks may still reach, comma-separated: a range "
-        "(192.168.1.0/24, fd00::/8), an address (10.0.0.5), or either on one port only "
+        "Non-public addresses image sources, webhooks and S3 endpoints may still reach, comma-separated: "
+        "a range (192.168.1.0/24, fd00::/8), an address (10.0.0.5), or either on one port only "
         "(127.0.0.1:8080, 10.0.0.0/24:8080, [::1]:8080). Empty: only public addresses.",
     ),
     Setting(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_q",
+    "axes",
     "reducer",
     "accounts",
     "optimizer",
@@ -76,9 +78,23 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into its lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "reducer.urls"
+
+# --- Admin login throttling (django-axes) ----------------------------------------------------
+# A username and address pair is locked out after too many failed logins: a guesser is stopped,
+# while the operator logging in from elsewhere is not. A success clears the pair's failures.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = _v["REDUCER_ADMIN_LOGIN_FAILURES"]
+AXES_COOLOFF_TIME = timedelta(minutes=_v["REDUCER_ADMIN_LOCKOUT_MINUTES"])
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
 ASGI_APPLICATION = "reducer.asgi.application"
 
 TEMPLATES = [

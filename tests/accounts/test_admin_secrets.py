@@ -45,8 +45,7 @@ def test_webhook_endpoints_the_guard_refuses_are_invalid(make_account, settings)
 
 def test_the_account_page_shows_the_signing_secret(client, make_account):
     account, _ = make_account()
-    User.objects.create_superuser("operator", password="pw-operator")
-    client.login(username="operator", password="pw-operator")
+    client.force_login(User.objects.create_superuser("operator", password="pw-operator"))
     page = client.get(f"/admin/accounts/account/{account.pk}/change/")
     assert page.status_code == 200
     assert signing_secrets.current(account.pk) in page.content.decode()
