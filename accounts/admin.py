@@ -10,7 +10,8 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from optimizer.fetch import FetchError
+from optimizer import s3
+from optimizer.fetch import FetchError, ForbiddenAddress, InvalidURL
 from reducer.v1.webhooks.delivery import check_webhook_url
 
 from . import credits, keys, sealing, signing_secrets
@@ -140,6 +141,21 @@ class S3TargetForm(SealedSecretForm):
     class Meta:
         model = S3Target
         fields = ["bucket", "endpoint_url", "region", "key_prefix", "access_key_id"]
+
+    def clean_endpoint_url(self) -> str:
+        url = self.cleaned_data["endpoint_url"]
+        if not url:
+            return url  # AWS's own endpoint
+        try:
+            s3.check_endpoint(url)
+        except (InvalidURL, ForbiddenAddress) as refused:
+            raise ValidationError(
+                f"{refused.message} A store on a private network must be allowed in "
+                "REDUCER_FETCH_ALLOW_CIDRS, as address:port (e.g. 10.0.0.5:9000)."
+            ) from None
+        except FetchError:
+            pass  # a name that does not resolve now: the write will say so, it may resolve later
+        return url
 
 
 class S3TargetInline(admin.StackedInline):

@@ -2,6 +2,11 @@
 
 A failed write raises WriteFailed, which the pipeline turns into a failed item (so nothing is
 charged). Its message names the bucket, never the credentials or the endpoint's answer in full.
+
+The endpoint passes the fetcher's address guard before boto3 sees it: its host is resolved and
+every address must be public or allowed by REDUCER_FETCH_ALLOW_CIDRS (an S3-compatible store on
+a private network: add it as address:port, e.g. 10.0.0.5:9000). boto3 resolves the name again
+and does not follow redirects; an empty endpoint is AWS's own, public, and is not checked.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from django.conf import settings
 
 from accounts import sealing
 from accounts.models import S3Target
+from optimizer.fetch import FetchError, FetchPolicy, ForbiddenAddress, InvalidURL, checked_addresses
 
 WRITE_FAILED = "s3_write_failed"
 
@@ -54,8 +60,34 @@ def client(target: S3Target):
     )
 
 
+def endpoint_policy() -> FetchPolicy:
+    return FetchPolicy(
+        allow_cidrs=settings.REDUCER_FETCH_ALLOW_CIDRS, deadline_seconds=settings.REDUCER_S3_TIMEOUT
+    )
+
+
+def check_endpoint(endpoint_url: str) -> None:
+    """Resolve the endpoint's host and refuse it unless every address is allowed: a FetchError
+    (InvalidURL or ForbiddenAddress for a refusal, DownloadFailed or FetchTimeout for DNS)."""
+    checked_addresses(endpoint_url, endpoint_policy(), "The S3 endpoint")
+
+
 def put(target: S3Target, key: str, data: bytes, content_type: str) -> None:
     """Write ``data`` to ``key`` (the full object key) in the target's bucket; WriteFailed if it is not."""
+    if target.endpoint_url:
+        try:
+            check_endpoint(target.endpoint_url)
+        except (InvalidURL, ForbiddenAddress):
+            # The endpoint's address stays out of the message: the account did not choose it.
+            raise WriteFailed(
+                f"Writing to bucket {target.bucket!r} was refused: its S3 endpoint is not a public address "
+                "or port; an operator can allow it in REDUCER_FETCH_ALLOW_CIDRS."
+            ) from None
+        except FetchError as error:
+            raise WriteFailed(
+                f"Writing to bucket {target.bucket!r} failed: the S3 endpoint could not be reached "
+                f"({error.__class__.__name__})."
+            ) from None
     try:
         client(target).put_object(Bucket=target.bucket, Key=key, Body=data, ContentType=content_type)
     except ClientError as error:

@@ -240,8 +240,8 @@ SETTINGS: tuple[Setting, ...] = (
         (),
         tuple,
         "Fetching",
-        "Non-public addresses image sources and webhooks may still reach, comma-separated: a range "
-        "(192.168.1.0/24, fd00::/8), an address (10.0.0.5), or either on one port only "
+        "Non-public addresses image sources, webhooks and S3 endpoints may still reach, comma-separated: "
+        "a range (192.168.1.0/24, fd00::/8), an address (10.0.0.5), or either on one port only "
         "(127.0.0.1:8080, 10.0.0.0/24:8080, [::1]:8080). Empty: only public addresses.",
     ),
     Setting(

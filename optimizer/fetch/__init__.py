@@ -1,6 +1,6 @@
 """The only door for bytes from the network. Pure library: no Django."""
 
-from .client import Fetched, Resolver, check_url, fetch, post, system_resolver
+from .client import Fetched, Resolver, check_url, checked_addresses, fetch, post, system_resolver
 from .errors import (
     DownloadFailed,
     FetchError,
@@ -24,6 +24,7 @@ __all__ = [
     "Resolver",
     "TooLarge",
     "check_url",
+    "checked_addresses",
     "fetch",
     "is_public",
     "post",

@@ -149,6 +149,20 @@ def check_url(url: str, policy: FetchPolicy, what: str = "The URL") -> None:
     _parse(url, policy, what)
 
 
+def checked_addresses(
+    url: str, policy: FetchPolicy, what: str = "The URL", *, resolver: Resolver | None = None
+) -> list[IPAddress]:
+    """Resolve ``url``'s host once and return its addresses if ``policy`` allows every one.
+
+    For a client that makes its own connections (boto3 to an S3 endpoint): the same refusals as
+    ``fetch`` (InvalidURL, ForbiddenAddress, DownloadFailed, FetchTimeout) before it is used. That
+    client resolves again, so unlike ``fetch`` its connection is not pinned to these addresses.
+    """
+    target = _parse(url, policy, what)
+    with _Deadline(policy.deadline_seconds) as deadline:
+        return _checked_addresses(target, policy, resolver or system_resolver, deadline)
+
+
 def _check_host(target: _Target, host_allowed: HostRule | None) -> None:
     if host_allowed is not None and not host_allowed(target.host):
         raise OriginNotAllowed(f"{target.host} is not one of the domains this account may fetch from.")

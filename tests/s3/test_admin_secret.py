@@ -3,6 +3,8 @@ is never rendered back, is required on create and, left blank on edit, is kept."
 
 from html.parser import HTMLParser
 
+from django.test import override_settings
+
 from accounts import sealing
 from accounts.models import S3Target
 
@@ -72,6 +74,8 @@ def _new_target(data: dict[str, str], **fields: str) -> dict[str, str]:
     return data
 
 
+# The form's endpoint is a private store the operator allowed (see test_endpoint_guard.py).
+@override_settings(REDUCER_FETCH_ALLOW_CIDRS=("127.0.0.1:9000",))
 def test_the_secret_is_sealed_never_shown_and_kept_when_left_blank(admin_client, make_account):
     account, _ = make_account()
     _, data = _page(admin_client, account)
@@ -100,6 +104,7 @@ def test_the_secret_is_sealed_never_shown_and_kept_when_left_blank(admin_client,
     assert sealing.unseal(target.secret_access_key) == "a-new-secret"
 
 
+@override_settings(REDUCER_FETCH_ALLOW_CIDRS=("127.0.0.1:9000",))
 def test_a_new_target_needs_a_secret(admin_client, make_account):
     account, _ = make_account()
     _, data = _page(admin_client, account)
