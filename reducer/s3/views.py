@@ -8,6 +8,8 @@ is not charged.
 
 from __future__ import annotations
 
+import re
+
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
@@ -24,6 +26,7 @@ from reducer.v1.parsing import parse_spec
 from reducer.v1.views import V1View
 
 MAX_KEY_BYTES = 1024  # S3's limit on an object key, which is also Item.s3_key's length
+_SEGMENT_SEPARATORS = re.compile(r"[/\\]")
 
 
 class PutObjectView(V1View):
@@ -35,6 +38,7 @@ class PutObjectView(V1View):
         kind = (request.query_params.get("type") or "image").strip().lower()
         if kind != "image":
             raise ApiError("not_implemented", "Only type=image is supported.", "type")
+        _check_key(key)
         target = await S3Target.objects.filter(account=request.user, bucket=bucket).afirst()
         if target is None:
             raise ApiError(
@@ -48,6 +52,15 @@ class PutObjectView(V1View):
         if not await wait_until_settled([item.pk], settings.REDUCER_S3_WAIT):
             return Response(results.accepted(item), status=202)
         return Response(await sync_to_async(_written)(item.pk, target.bucket))
+
+
+def _check_key(key: str) -> None:
+    """Refuse ``..`` segments: the key is appended to the target's prefix, and a store that
+    resolves paths (or a later copy to disk) would put ``prefix/../../x`` outside it. The key
+    arrives percent-decoded, so ``%2e%2e`` and ``%2f`` are caught too; a backslash counts as a
+    separator for stores on Windows."""
+    if ".." in _SEGMENT_SEPARATORS.split(key):
+        raise ApiError("invalid_param", "The object key may not contain '..' segments.", "key")
 
 
 def _too_large(size: int) -> ApiError:
