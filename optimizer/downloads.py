@@ -24,10 +24,10 @@ def public_url(storage_name: str) -> str:
 
 
 def serve_result(request: HttpRequest, name: str) -> HttpResponse:
-    """GET /results/...: only files that a live variant names are served."""
+    """GET /results/...: only files that a live variant of an active account names are served."""
     storage_name = RESULTS_PREFIX + name
     variant = (
-        Variant.objects.filter(storage_name=storage_name, item__status=Item.Status.DONE)
+        Variant.objects.filter(storage_name=storage_name, item__status=Item.Status.DONE, item__account__is_active=True)
         .only("format", "size", "storage_name")
         .first()
     )
