@@ -1,5 +1,12 @@
 """One attempt at one item: read or fetch the source, run the engine, store the variants, and for
-an S3 write-back item write the result to its bucket (a failed write fails the item)."""
+an S3 write-back item write the result to its bucket (a failed write fails the item).
+
+Nothing this service hands out is the source's own bytes. Where a face serves a file of ours even
+when no variant is smaller than the source (v1 downloads, the S3 write-back), a ``clean`` variant is
+stored for it: the source re-encoded by the engine's lossless path, which keeps the pixels and drops
+what rides along with them (bytes after the image's end, comments, application extensions, unknown
+chunks). A polyglot file (an image that is also a script or a page) is thereby never served back.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +16,23 @@ import logging
 from django.conf import settings
 from django.db import DatabaseError
 
-from optimizer.engine import EngineError, Limits, Result, optimize
+from optimizer.engine import EngineError, Format, Limits, Metadata, Mode, Result, Spec, Target, optimize
+from optimizer.engine import Variant as Encoded
 from optimizer.fetch.errors import FetchError
 
 from . import lifecycle, results, s3, sources, storage
 from .downloads import CONTENT_TYPES
 from .lifecycle import Claim
-from .models import Item, Variant
+from .models import Item, Job, Variant
 from .options import spec_from_json
 
 log = logging.getLogger(__name__)
 
 INTERNAL_ERROR = "internal_error"
+CLEAN = "clean"  # the variant served instead of the source when no variant is smaller
+# Faces that serve their first target's file from this host, and so need a stand-in for the source
+# when that file is not smaller. The ShortPixel face answers the client's own URL instead.
+SERVES_FIRST_TARGET = (Job.Face.V1, Job.Face.S3)
 
 
 def engine_limits() -> Limits:
@@ -50,37 +62,73 @@ def stored(variant) -> bool:
 
 def store_variants(claim: Claim, result: Result) -> list[Variant]:
     """Write every servable variant under its deterministic name; describe them all."""
+    return [
+        _row(claim, results.target_name(variant.target), variant, keep=stored(variant)) for variant in result.variants
+    ]
+
+
+def _row(claim: Claim, name: str, variant: Encoded, *, keep: bool) -> Variant:
+    """The Variant row of an engine variant, its file written first when ``keep``."""
     item = claim.item
-    rows = []
-    for variant in result.variants:
-        name = results.target_name(variant.target)
-        storage_name = ""
-        if stored(variant):
-            extension = "jpg" if variant.format.value == "jpeg" else variant.format.value
-            storage_name = storage.write(
-                storage.result_name(item.account_id, item.pk, claim.generation, name, extension), variant.data
-            )
-        rows.append(
-            Variant(
-                item=item,
-                generation=claim.generation,
-                name=name,
-                format=variant.format.value,
-                storage_name=storage_name,
-                size=variant.size,
-                width=variant.width,
-                height=variant.height,
-                setting=variant.setting[:100],
-                score=variant.score,
-                smaller=variant.smaller,
-                note=variant.note[:200],
-            )
+    storage_name = ""
+    if keep:
+        extension = "jpg" if variant.format.value == "jpeg" else variant.format.value
+        storage_name = storage.write(
+            storage.result_name(item.account_id, item.pk, claim.generation, name, extension), variant.data
         )
-    return rows
+    return Variant(
+        item=item,
+        generation=claim.generation,
+        name=name,
+        format=variant.format.value,
+        storage_name=storage_name,
+        size=variant.size,
+        width=variant.width,
+        height=variant.height,
+        setting=variant.setting[:100],
+        score=variant.score,
+        smaller=variant.smaller,
+        note=variant.note[:200],
+    )
 
 
-def write_back(item: Item, source: bytes, result: Result, variants: list[Variant]) -> None:
-    """Write the first target's result (or the source, when that is not smaller) to the item's bucket.
+def needs_clean(item: Item, result: Result) -> bool:
+    """Whether the item's face would otherwise have nothing of ours to serve: its first target's
+    file is not smaller than the source."""
+    return item.job.face in SERVES_FIRST_TARGET and not servable(result.variants[0])
+
+
+def clean(data: bytes, spec: Spec, result: Result) -> Encoded:
+    """What is served instead of the source: the source through the engine's lossless path in its
+    own format (same pixels, nothing riding along), unresized.
+
+    Where that path cannot hold the image (AVIF; a BMP or TIFF photo, whose own format is JPEG), the
+    first target's re-encode stands in, or failing that a lossless PNG. Metadata follows the request,
+    except that ``keep`` is narrowed to ``copyright`` (the colour profile, orientation and copyright
+    stay): kept markers would carry the source's comments and XMP verbatim.
+    """
+    policy = Metadata.COPYRIGHT if spec.metadata is Metadata.KEEP else spec.metadata
+    own_lossless = Target(Mode.LOSSLESS)
+    if spec.resize is None and spec.metadata is policy and own_lossless in spec.targets:
+        made = result.variants[spec.targets.index(own_lossless)]  # already is that file: not made twice
+    else:
+        made = _lossless(data, spec, policy, own_lossless)
+    if made.data is not None:
+        return made
+    first = result.variants[0]
+    if first.data is not None and spec.metadata is policy:
+        return first
+    return _lossless(data, spec, policy, Target(Mode.LOSSLESS, Format.PNG))
+
+
+def _lossless(data: bytes, spec: Spec, policy: Metadata, target: Target) -> Encoded:
+    only = Spec(targets=(target,), metadata=policy, cmyk_to_rgb=spec.cmyk_to_rgb)
+    return optimize(data, only, engine_limits()).variants[0]
+
+
+def write_back(item: Item, written: Encoded, variants: list[Variant]) -> None:
+    """Write ``written`` (the first target's result, or the clean source when that is not smaller)
+    to the item's bucket.
 
     On failure the variant files just stored are deleted: no Variant row will ever name them.
     """
@@ -88,9 +136,7 @@ def write_back(item: Item, source: bytes, result: Result, variants: list[Variant
         target = item.s3_target
         if target is None:  # the account removed the target after the request
             raise s3.WriteFailed("The bucket of this request is no longer configured for the account.")
-        variant = result.variants[0]
-        data, fmt = (variant.data, variant.format) if servable(variant) else (source, result.source_format)
-        s3.put(target, item.s3_key, data, CONTENT_TYPES[fmt.value])
+        s3.put(target, item.s3_key, written.data, CONTENT_TYPES[written.format.value])
     except s3.WriteFailed:
         storage.delete_all([row.storage_name for row in variants if row.storage_name])
         raise
@@ -103,10 +149,15 @@ def run(claim: Claim) -> None:
         digest = hashlib.sha256(data).hexdigest()
         if lifecycle.complete_unchanged(claim, digest):
             return
-        result = optimize(data, spec_from_json(item.options), engine_limits())
+        spec = spec_from_json(item.options)
+        result = optimize(data, spec, engine_limits())
         variants = store_variants(claim, result)
+        cleaned = clean(data, spec, result) if needs_clean(item, result) else None
+        if cleaned is not None:
+            variants.append(_row(claim, CLEAN, cleaned, keep=True))
         if item.s3_key:
-            write_back(item, data, result, variants)
+            first = result.variants[0]
+            write_back(item, first if servable(first) else cleaned, variants)
     except (EngineError, FetchError, s3.WriteFailed) as error:
         lifecycle.fail(claim, error.code, error.message)
         return

@@ -1,24 +1,25 @@
 """What a v1 job is, read from its Item and Variant rows, and the bytes it serves.
 
 A v1 job is one item with one target, so its result is that target's variant. A variant that is
-not smaller than the source is never served: the original bytes are, with 0 % savings.
+not smaller than the source is not served; neither are the source's own bytes (a polyglot image
+would come back as it was sent, from this host). The item's ``clean`` variant is: the source
+re-encoded losslessly by the worker and kept for the retention period, so nothing is fetched again
+on download (see ``optimizer.pipeline.clean``).
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from PIL import Image
 
-from optimizer import sources, storage
-from optimizer.downloads import CONTENT_TYPES
-from optimizer.fetch import FetchError
+from optimizer import results, storage
 from optimizer.models import Item, Variant
+from optimizer.options import spec_from_json
+from optimizer.pipeline import CLEAN
 
 from . import links
 from .errors import ApiError, from_item, item_error_code
@@ -39,11 +40,8 @@ class Outcome:
     """The result of a finished item, as the v1 face reports and serves it."""
 
     item: Item
-    variant: Variant
-
-    @property
-    def served_original(self) -> bool:
-        return not (self.variant.smaller and self.variant.storage_name)
+    variant: Variant  # the target's
+    served: Variant  # the file served: the target's when it is smaller, else the clean source
 
     @property
     def original_size(self) -> int:
@@ -51,39 +49,18 @@ class Outcome:
 
     @property
     def size(self) -> int:
-        return self.original_size if self.served_original else self.variant.size
+        return self.served.size
 
     @property
     def savings_percent(self) -> float:
+        """Negative when the clean source is larger than the source was."""
         if not self.original_size:
             return 0.0
         return round(100 * (self.original_size - self.size) / self.original_size, 2)
 
     def read(self) -> tuple[bytes, str]:
         """The bytes served and their format."""
-        if not self.served_original:
-            return storage.read(self.variant.storage_name), self.variant.format
-        data = original_bytes(self.item)
-        return data, sniff_format(data) or self.variant.format
-
-
-def original_bytes(item: Item) -> bytes:
-    """The source as sent: the stored upload, or the URL fetched again (never kept by the pipeline)."""
-    if item.source_name:
-        return storage.read(item.source_name)
-    try:
-        return sources.fetch_source(item)
-    except FetchError as error:
-        raise from_item(error.code, error.message) from None
-
-
-def sniff_format(data: bytes) -> str | None:
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            found = (image.format or "").lower()
-    except Exception:
-        return None
-    return found if found in CONTENT_TYPES else None
+        return storage.read(self.served.storage_name), self.served.format
 
 
 def outcome(item: Item) -> Outcome:
@@ -94,10 +71,14 @@ def outcome(item: Item) -> Outcome:
         raise from_item(item.error_code, item.error_message)
     if item.status != Item.Status.DONE:
         raise ApiError("not_ready", "The job is not complete yet; poll it until its status is complete.")
-    variant = Variant.objects.filter(item=item, generation=item.generation).first()
+    rows = results.by_name(Variant.objects.filter(item=item, generation=item.generation))
+    variant = rows.get(results.target_name(spec_from_json(item.options).targets[0]))
     if variant is None:
         raise ApiError("compression_failed", "The job finished without a result.")
-    return Outcome(item, variant)
+    served = variant if variant.smaller and variant.storage_name else rows.get(CLEAN)
+    if served is None:  # finished before clean sources were kept: nothing of it may be served
+        raise ApiError("expired", "The result of this job is no longer available; submit the image again.")
+    return Outcome(item, variant, served)
 
 
 # S3 write-back jobs that outlast the PUT are polled here too.
@@ -160,17 +141,13 @@ def describe(item: Item) -> dict:
 
 
 def _done(result: Outcome) -> dict:
-    variant = result.variant
-    fmt = variant.format
-    if result.served_original and not variant.name.endswith("-original"):
-        # A conversion that did not pay off: the original keeps its own format.
-        fmt = sniff_format(storage.read(result.item.source_name)) if result.item.source_name else None
+    served = result.served
     return {
         "compressed_size": result.size,
         "savings_percent": result.savings_percent,
-        "format": fmt,
-        "dimensions": {"width": variant.width, "height": variant.height},
-        "quality": {"metric": "ssimulacra2", "score": None if result.served_original else variant.score},
+        "format": served.format,
+        "dimensions": {"width": served.width, "height": served.height},
+        "quality": {"metric": "ssimulacra2", "score": served.score},
         "download_url": links.download_url(result.item.pk, result.item.generation),
         "expires_at": links.expires_at(retention_ends(result.item)).isoformat().replace("+00:00", "Z"),
     }

@@ -1,10 +1,12 @@
 """PUT /s3/{bucket}/{key}: the compressed image lands in the bucket under the target's prefix,
-one credit is charged, and a result that is not smaller is written as the original bytes."""
+one credit is charged, and a result that is not smaller is written as the source cleaned by the
+lossless path (same pixels, nothing riding along), never as the bytes that were sent."""
 
 import io
 
 from PIL import Image
 
+from tests import polyglots
 from tests.conftest import photo_bytes
 from tests.s3.conftest import counters, put
 
@@ -32,18 +34,18 @@ def test_a_jpeg_is_compressed_into_the_bucket(web, cluster, make_account, make_t
     assert counters(account) == (1, 0)
 
 
-def test_a_result_that_is_not_smaller_writes_the_original(web, cluster, make_account, make_target, s3_server):
+def test_a_result_that_is_not_smaller_writes_the_source_cleaned(web, cluster, make_account, make_target, s3_server):
     account, key = make_account()
     target = make_target(account, key_prefix="")
-    buffer = io.BytesIO()
-    Image.new("RGB", (16, 16), (200, 10, 10)).save(buffer, "PNG", optimize=True)  # nothing left to take out
-    data = buffer.getvalue()
+    data = polyglots.jpeg()  # quality 10: no lossy re-encode is smaller; a script rides along
 
-    response = put(web, key, target.bucket, "flat.png", data)
+    response = put(web, key, target.bucket, "low.jpg", data)
 
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["compressed_size"] == body["original_size"] == len(data)
-    assert (body["compression_ratio"], body["key"]) == (1.0, "flat.png")
-    assert s3_server.get(target.bucket, "flat.png") == (data, "image/png")
-    assert counters(account) == (0, 0)  # nothing saved: free
+    written, content_type = s3_server.get(target.bucket, "low.jpg")
+    assert (body["original_size"], body["compressed_size"]) == (len(data), len(written))
+    assert body["compression_ratio"] == round(len(written) / len(data), 4)
+    assert content_type == "image/jpeg" and polyglots.MARKER not in written
+    assert polyglots.same_pixels(written, data)
+    assert counters(account) == (0, 0)  # no lossy result saved anything: free
