@@ -9,6 +9,9 @@ up to about 3 points away from the whole image on the corpus (smaller tiles read
 the search adds SAMPLE_MARGIN to the floor when it scores a sample, and the chosen encode is verified
 on every pixel (or a much larger sample). Alpha is composited on a dark
 and on a light background and the worse score is kept, as the reference implementation does.
+
+An image under 256 pixels a side (a thumbnail) is mirrored out to that size before it is compared:
+see ``_extended``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from ssimulacra2.ssimulacra2 import (
 )
 
 TILE = 512
+MIN_SIDE = 8 << (kNumScales - 1)  # the smallest side on which all six scales exist (8 pixels at 1:32)
 BAND_PIXELS = 1 << 17  # pixels per comparison band: its few buffers stay in the CPU's cache
 _BACKGROUNDS = (0.1, 0.9)
 SAMPLE_MARGIN = 1.0
@@ -288,12 +292,32 @@ def sample_boxes(image: Image.Image, max_pixels: int) -> tuple[tuple[int, int, i
     return tuple((x, y, x + TILE, y + TILE) for x, y in chosen)
 
 
+def _extended(rgb: np.ndarray) -> np.ndarray:
+    """``rgb`` mirrored out to at least ``MIN_SIDE`` on each side, in whole copies.
+
+    The score weighs 108 terms, one per channel, scale, map and norm, and indexes the weights by a
+    running counter (as the reference implementation does). Below 256 pixels a side the coarsest
+    scales are missing, so every later term takes another term's weight: at 150 pixels the
+    blue-yellow channel is weighed as luma's coarse ringing, and WebP at q100 read 33-62 on colourful
+    thumbnails. On 150-pixel crops of eight corpus images (five encodes each) the unextended reading
+    was 10 points from the whole image's score on average (-20 to +23, 6 low at the median);
+    mirrored, 2.5 points, as close as the 512-pixel tiles of a sample. Whole mirror copies keep every
+    pixel's weight in the means equal, and the mirror continues each edge as the blur's own
+    reflection does. It costs little: a 150-pixel thumbnail is compared on 300x300 pixels.
+    """
+    height, width = rgb.shape[:2]
+    rows, cols = -(-MIN_SIDE // height), -(-MIN_SIDE // width)
+    if rows == 1 and cols == 1:
+        return rgb
+    return np.pad(rgb, ((0, (rows - 1) * height), (0, (cols - 1) * width), (0, 0)), mode="symmetric")
+
+
 def _composited(im: Image.Image, background: float) -> np.ndarray:
     if im.mode != "RGBA":
-        return np.asarray(im if im.mode == "RGB" else im.convert("RGB"))
+        return _extended(np.asarray(im if im.mode == "RGB" else im.convert("RGB")))
     rgba = np.asarray(im).astype(np.float32)
     alpha = rgba[..., 3:4] / 255.0
-    return rgba[..., :3] * alpha + (1.0 - alpha) * (background * 255.0)
+    return _extended(rgba[..., :3] * alpha + (1.0 - alpha) * (background * 255.0))
 
 
 class Reference:

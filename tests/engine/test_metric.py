@@ -1,8 +1,10 @@
 """The engine's SSIMULACRA2 agrees with the PyPI reference package and stays bounded on large images."""
 
+import statistics
 import tracemalloc
 
 import numpy as np
+import pytest
 from PIL import Image
 from ssimulacra2 import compute_ssimulacra2
 
@@ -12,13 +14,51 @@ from optimizer.engine.metric import TILE, Reference, sample_boxes
 from .conftest import decoded, encode, photo
 
 
-def test_matches_the_reference_package(tmp_path):
-    source = photo(200, 150)
-    distorted = decoded(encode(source, "JPEG", quality=40))
+def _package_score(tmp_path, source: Image.Image, distorted: Image.Image) -> float:
     source.save(tmp_path / "a.png")
     distorted.save(tmp_path / "b.png")
-    expected = compute_ssimulacra2(str(tmp_path / "a.png"), str(tmp_path / "b.png"))
-    assert abs(Reference(source).score(distorted) - expected) < 0.5
+    return compute_ssimulacra2(str(tmp_path / "a.png"), str(tmp_path / "b.png"))
+
+
+def test_matches_the_reference_package(tmp_path):
+    source = photo(300, 260)  # six scales: 8 pixels or more a side at 1:32
+    distorted = decoded(encode(source, "JPEG", quality=40))
+    assert abs(Reference(source).score(distorted) - _package_score(tmp_path, source, distorted)) < 0.5
+
+
+def _mirrored(im: Image.Image, width: int, height: int) -> Image.Image:
+    """``im`` tiled with its mirror images out to ``width`` x ``height`` (whole copies)."""
+    flipped = im.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    row = Image.new(im.mode, (width, im.height))
+    for i, x in enumerate(range(0, width, im.width)):
+        row.paste(flipped if i % 2 else im, (x, 0))
+    out = Image.new(im.mode, (width, height))
+    for i, y in enumerate(range(0, height, im.height)):
+        out.paste(row.transpose(Image.Transpose.FLIP_TOP_BOTTOM) if i % 2 else row, (0, y))
+    return out
+
+
+def test_a_thumbnail_is_scored_as_the_package_scores_its_mirror_image_extension(tmp_path):
+    # Under 256 pixels a side the package drops the coarse scales but not their weights: every later
+    # term takes another's weight. The engine scores such an image on its mirror images instead.
+    source = photo(150, 120, seed=4)
+    distorted = decoded(encode(source, "WEBP", quality=60))
+    mirrored = _package_score(tmp_path, _mirrored(source, 300, 360), _mirrored(distorted, 300, 360))
+    # float32 against the package's float64: up to about 0.6 apart at some sizes, extended or not
+    assert abs(Reference(source).score(distorted) - mirrored) < 1.0
+    assert abs(_package_score(tmp_path, source, distorted) - mirrored) > 5  # the package, unextended
+
+
+@pytest.mark.parametrize("fmt", ["WEBP", "JPEG"])
+def test_a_150_pixel_crop_reads_like_the_whole_image(fmt):
+    # The same encode, scored on sixteen 150-pixel crops and on the whole 600-pixel image: a thumbnail's
+    # floor means what it means on a large image. Unextended, the crops read 11 points off.
+    source = photo(600, 600, seed=7)
+    distorted = decoded(encode(source, fmt, quality=50))
+    whole = Reference(source).score(distorted)
+    boxes = [(x, y, x + 150, y + 150) for y in range(0, 600, 150) for x in range(0, 600, 150)]
+    crops = [Reference(source.crop(box)).score(distorted.crop(box)) for box in boxes]
+    assert abs(statistics.median(crops) - whole) < 3, (whole, statistics.median(crops))
 
 
 def test_both_cube_roots_score_alike(monkeypatch):
