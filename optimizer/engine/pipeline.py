@@ -18,6 +18,11 @@ from .spec import Format, Limits, Mode, Spec, Target
 
 PHOTO_FLAT_FRACTION = 0.45
 PALETTE_FORMATS = (Format.PNG, Format.GIF)  # lossy means fewer colours, not a transform codec
+LOSSLESS_SOURCES = ("PNG", "GIF", "BMP", "TIFF")
+# A lossy encode over this fraction of a losslessly coded source: the format's lossless encoding may be
+# smaller (WebP lossless is 0.4-1.0x a PNG; on a flat graphic lossy WebP at the floor can be 2x it);
+# photos and thumbnails from PNG stay far below (lossy WebP 0.05-0.2x), so they never pay for it.
+LOSSLESS_MAY_WIN = 0.5
 
 # Where each search starts: the class's known-good setting (anchors' best fixed settings).
 _START = {
@@ -149,19 +154,41 @@ class _Job:
             floor = self.spec.glossy_floor if target.mode is Mode.GLOSSY else self.spec.lossy_floor
             start = _START[(fmt, target.mode)]
             choice = search.meet_floor(ladders, floor, lambda ladder: _closest(ladder, start))
-            if choice is None:
-                return self._fallback(target, fmt, floor)
+            return self._fallback(target, fmt, floor) if choice is None else self._floor_met(target, fmt, choice)
         return self._variant(target, fmt, choice.data, str(choice.setting), round(choice.score, 2))
 
+    def _floor_met(self, target: Target, fmt: Format, choice: Choice) -> Variant:
+        """The lowest setting that meets the floor, or a transform codec's lossless encoding where that is
+        smaller, looked for only where it may be: a lossless source not much larger than the lossy encode
+        (a palette format's lossless target is the source's own compression, a job of its own)."""
+        if (fmt not in PALETTE_FORMATS and not self.resized and self.source.pil_format in LOSSLESS_SOURCES
+                and len(choice.data) >= LOSSLESS_MAY_WIN * len(self.source.data)):
+            encoded = self.lossless(fmt)
+            if encoded.data is not None and len(encoded.data) < len(choice.data):
+                return self._variant(target, fmt, encoded.data, encoded.setting, 100.0,
+                                     "lossless is smaller than the lowest setting that reaches the floor")
+        return self._variant(target, fmt, choice.data, str(choice.setting), round(choice.score, 2))
+
+    def _wider(self, fmt: Format, mode: Mode) -> list[tuple[tuple[tuple[Setting, ...], ...], int]]:
+        """What to search, in order, when the mode's ladders miss the floor, each with where its search
+        starts: for lossy, the glossy ladders (4:4:4 chroma, higher qualities); then the codec's rescue
+        ladders, too costly to search first."""
+        codec = CODECS[fmt]
+        tiers = []
+        if mode is Mode.LOSSY:
+            tiers.append((codec.grid(Mode.GLOSSY, self.picture, self.spec), _START[(fmt, Mode.GLOSSY)]))
+        rescue = getattr(codec, "rescue", None)
+        if rescue is not None:
+            tiers.append((rescue(self.picture), _START[(fmt, mode)]))
+        return tiers
+
     def _fallback(self, target: Target, fmt: Format, floor: float) -> Variant:
-        """The mode's settings miss the floor: the glossy ones (4:4:4 chroma, higher qualities) may
-        reach it, else the lossless encoding does, if the format has one."""
-        if target.mode is Mode.LOSSY:
-            wider = CODECS[fmt].grid(Mode.GLOSSY, self.picture, self.spec)
-            start = _START[(fmt, Mode.GLOSSY)]
-            choice = self.search(fmt).meet_floor(wider, floor, lambda ladder: _closest(ladder, start))
+        """The mode's settings miss the floor: wider ones may reach it, else the lossless encoding does,
+        if the format has one."""
+        for ladders, start in self._wider(fmt, target.mode):
+            choice = self.search(fmt).meet_floor(ladders, floor, lambda ladder, at=start: _closest(ladder, at))
             if choice is not None:
-                return self._variant(target, fmt, choice.data, str(choice.setting), round(choice.score, 2))
+                return self._floor_met(target, fmt, choice)
         encoded = self.lossless(fmt)
         note = f"no lossy setting reaches {floor:g}"
         if encoded.data is not None:
@@ -173,8 +200,8 @@ class _Job:
     def _best_effort(self, target: Target, fmt: Format, note: str) -> Variant:
         """A resized image has no original to fall back on: its highest-scoring setting is served."""
         search = self.search(fmt)
-        tops = [search.at(ladder[-1]) for ladder in CODECS[fmt].grid(Mode.GLOSSY, self.picture, self.spec)]
-        best = max(tops, key=lambda choice: choice.score)
+        ladders = [ladder for tier, _ in self._wider(fmt, Mode.LOSSY) for ladder in tier]
+        best = max((search.at(ladder[-1]) for ladder in ladders), key=lambda choice: choice.score)
         return self._variant(target, fmt, best.data, str(best.setting), round(best.score, 2), f"{note}: best setting")
 
 

@@ -69,7 +69,8 @@ class Codec(Protocol):
     """An output format. A codec may also offer ``preview(picture, setting) -> Image``: the first frame as
     ``encode`` would decode, computed more cheaply (palette codecs skip compression); search probes use it.
     With it may come ``encode_preview(picture, preview) -> bytes``: a still picture encoded from its
-    preview, so a setting that was scored is not quantised a second time when it is kept."""
+    preview, so a setting that was scored is not quantised a second time when it is kept. A codec may
+    also offer ``rescue(picture) -> ladders``: costlier settings, searched only when ``grid``'s miss the floor."""
 
     format: Format
 
