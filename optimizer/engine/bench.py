@@ -6,12 +6,19 @@ the pixel-identity check for lossless variants, and CPU-seconds per megapixel; t
 naive Pillow-defaults baseline, and the CPU time of the default ShortPixel set (lossy in the
 original format + lossless + WebP + AVIF) per image. A variant that is not smaller than its source
 counts as 0 % savings: the service serves the original.
+
+The thumbnails section makes each image's WordPress sizes (150x150 crop, 300, 768 and 1024 boxes, as
+WordPress makes them) and runs the lossy set a site asks for on each (the original format, WebP and
+AVIF): how often WebP and AVIF reach the lossy floor with a lossy setting (not the lossless fallback),
+how often they are smaller than reducer's lossy variant in the size's own format (or the size itself,
+when that is not smaller), and floor misses of every lossy variant, re-scored on the whole image.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import math
 import statistics
 import sys
 import time
@@ -23,7 +30,7 @@ import numpy as np
 import pyvips
 from PIL import Image
 
-from . import EngineError, Format, Mode, Spec, Target, optimize
+from . import EngineError, Format, Mode, Spec, Target, optimize, wordpress
 from .codecs import flatten
 from .decode import Source, decode
 from .metric import Reference
@@ -44,6 +51,21 @@ KINDS = (
 DEFAULT_SET = (Target(Mode.LOSSY), Target(Mode.LOSSLESS), Target(Mode.LOSSY, Format.WEBP),
                Target(Mode.LOSSY, Format.AVIF))
 FLOORS = {Mode.LOSSY: 70.0, Mode.GLOSSY: 85.0}
+THUMBNAIL_SIZES = {"thumbnail": "150x150", "medium": "300", "medium_large": "768", "large": "1024"}
+THUMBNAIL_SET = (Target(Mode.LOSSY), Target(Mode.LOSSY, Format.WEBP), Target(Mode.LOSSY, Format.AVIF))
+
+
+@dataclass
+class Thumbnail:
+    """One WordPress size: per converted format (webp, avif), whether it reached the floor with a lossy
+    setting and whether it is smaller than the lossy original; its bytes over the lossy original's."""
+
+    size: str
+    reached: dict[str, bool]
+    smaller: dict[str, bool]
+    ratio: dict[str, float]
+    misses: int
+    cpu: float
 
 
 @dataclass
@@ -125,51 +147,120 @@ def _row(source: Source, data: bytes | None, mode: Mode, cpu: float, refs: dict[
     return Row(savings, score, score < FLOORS[mode] - 0.05, None, cpu / mp)
 
 
-def run(folder: Path, max_megapixels: float | None = None, out=sys.stdout) -> None:
+def _decoded(path: Path, max_megapixels: float | None, out) -> tuple[bytes, Source] | None:
+    data = path.read_bytes()
+    try:
+        source = decode(data)
+    except EngineError as exc:
+        print(f"skip {path.name}: {exc.code}", file=out)
+        return None
+    mp = source.image.width * source.image.height / 1e6
+    if max_megapixels is not None and mp > max_megapixels:
+        print(f"skip {path.name}: {mp:.1f} MP, over --max-megapixels", file=out)
+        return None
+    return data, source
+
+
+def run(folder: Path, max_megapixels: float | None = None, out=sys.stdout, thumbnails_only: bool = False) -> None:
     engine: dict[tuple[str, str], list[Row]] = defaultdict(list)
     baseline: dict[tuple[str, str], list[Row]] = defaultdict(list)
     default_set: list[tuple[str, str, float, float]] = []
+    thumbnails: list[Thumbnail] = []
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in EXTENSIONS)
     for path in files:
-        data = path.read_bytes()
-        try:
-            source = decode(data)
-        except EngineError as exc:
-            print(f"skip {path.name}: {exc.code}", file=out)
+        decoded = _decoded(path, max_megapixels, out)
+        if decoded is None:
             continue
-        cls = classify(source)
-        mp = source.image.width * source.image.height / 1e6
-        if max_megapixels is not None and mp > max_megapixels:
-            print(f"skip {path.name}: {mp:.1f} MP, over --max-megapixels", file=out)
-            continue
-        refs: dict[bool, Reference] = {}
-        for name, mode, fmt in KINDS:
-            if fmt is Format.PNG and source.pil_format == "JPEG":
-                continue  # a photo's JPEG is always smaller than its PNG
-            start = time.process_time()
-            variant = optimize(data, Spec(targets=(Target(mode, fmt),))).variants[0]
-            cpu = time.process_time() - start
-            served = variant.data if variant.smaller else None
-            row = _row(source, served, mode, cpu, refs)
-            if variant.data is not None and not variant.smaller:
-                row.identical = None if mode is not Mode.LOSSLESS else identical(source, variant.data)
-            if row.miss or row.identical is False:
-                print(f"  {path.name} {name}: engine {variant.setting} {variant.score} -> full score {row.score}, "
-                      f"identical {row.identical}", file=out)
-            for key in _keys(cls, source, name):
-                engine[key].append(row)
-        for name, (encoded, mode) in _baseline(source).items():
-            row = _row(source, encoded if len(encoded) < len(data) else None, mode, 0.0, refs)
-            for key in _keys(cls, source, name):
-                baseline[key].append(row)
+        data, source = decoded
+        if not thumbnails_only:
+            _full_size(path.name, data, source, engine, baseline, default_set, out)
+        for size, made in wordpress.sizes(data).items():
+            if size in THUMBNAIL_SIZES:
+                thumbnails.append(_thumbnail(f"{path.name} {size}", THUMBNAIL_SIZES[size], made, out))
+    if not thumbnails_only:
+        _table("reducer engine", engine, out)
+        _table("baseline: Pillow defaults (JPEG q75 optimize, PNG optimize, WebP q80, AVIF default)", baseline, out)
+        _cpu_table(default_set, out)
+    _thumbnail_table(thumbnails, out)
+
+
+def _full_size(name: str, data: bytes, source: Source, engine: dict[tuple[str, str], list[Row]],
+               baseline: dict[tuple[str, str], list[Row]], default_set: list[tuple[str, str, float, float]],
+               out) -> None:
+    """Every kind of variant of the image itself, the naive baseline, and the default set's CPU time."""
+    cls = classify(source)
+    mp = source.image.width * source.image.height / 1e6
+    refs: dict[bool, Reference] = {}
+    for kind, mode, fmt in KINDS:
+        if fmt is Format.PNG and source.pil_format == "JPEG":
+            continue  # a photo's JPEG is always smaller than its PNG
         start = time.process_time()
-        optimize(data, Spec(targets=DEFAULT_SET))
+        variant = optimize(data, Spec(targets=(Target(mode, fmt),))).variants[0]
         cpu = time.process_time() - start
-        default_set.append((path.name, cls, mp, cpu))
-        print(f"{path.name}: {cls}, {mp:.2f} MP, default set {cpu:.2f} CPU-s", file=out, flush=True)
-    _table("reducer engine", engine, out)
-    _table("baseline: Pillow defaults (JPEG q75 optimize, PNG optimize, WebP q80, AVIF default)", baseline, out)
-    _cpu_table(default_set, out)
+        served = variant.data if variant.smaller else None
+        row = _row(source, served, mode, cpu, refs)
+        if variant.data is not None and not variant.smaller:
+            row.identical = None if mode is not Mode.LOSSLESS else identical(source, variant.data)
+        if row.miss or row.identical is False:
+            print(f"  {name} {kind}: engine {variant.setting} {variant.score} -> full score {row.score}, "
+                  f"identical {row.identical}", file=out)
+        for key in _keys(cls, source, kind):
+            engine[key].append(row)
+    for kind, (encoded, mode) in _baseline(source).items():
+        row = _row(source, encoded if len(encoded) < len(data) else None, mode, 0.0, refs)
+        for key in _keys(cls, source, kind):
+            baseline[key].append(row)
+    start = time.process_time()
+    optimize(data, Spec(targets=DEFAULT_SET))
+    cpu = time.process_time() - start
+    default_set.append((name, cls, mp, cpu))
+    print(f"{name}: {cls}, {mp:.2f} MP, default set {cpu:.2f} CPU-s", file=out, flush=True)
+
+
+def _thumbnail(name: str, size: str, data: bytes, out) -> Thumbnail:
+    """The lossy set on one WordPress size, every lossy variant re-scored on the whole image."""
+    source = decode(data)
+    start = time.process_time()
+    variants = optimize(data, Spec(targets=THUMBNAIL_SET)).variants
+    cpu = time.process_time() - start
+    original = variants[0]
+    lossy_original = original.size if original.smaller else len(data)
+    refs: dict[bool, Reference] = {}
+    reached, smaller, ratio, misses = {}, {}, {}, 0
+    for variant in variants:
+        # the engine's note for a lossless fallback; anything else with data is a lossy setting
+        lossy = variant.data is not None and not variant.note.startswith("no lossy setting")
+        score = rescore(source, variant.data, refs) if lossy else None
+        miss = score is not None and score < FLOORS[Mode.LOSSY] - 0.05
+        misses += miss
+        if variant is not original:
+            fmt = variant.format.value
+            reached[fmt] = lossy
+            smaller[fmt] = variant.data is not None and variant.size < lossy_original
+            ratio[fmt] = variant.size / lossy_original if variant.data is not None else math.inf
+        if miss or not lossy:
+            print(f"  {name} {variant.format.value}: {variant.setting} {variant.score} -> full score {score}, "
+                  f"{variant.note or 'floor miss'}", file=out)
+    return Thumbnail(size, reached, smaller, ratio, misses, cpu)
+
+
+def _thumbnail_table(thumbnails: list[Thumbnail], out) -> None:
+    print("\n### thumbnails: WordPress sizes, lossy set (original format, WebP, AVIF)\n", file=out)
+    print("| size | n | WebP reaches floor % | WebP smaller than lossy original % | AVIF reaches floor % "
+          "| AVIF smaller than lossy original % | WebP / original median | AVIF / original median "
+          "| floor misses | CPU s median |", file=out)
+    print("|---|---|---|---|---|---|---|---|---|---|", file=out)
+    groups = [(size, [t for t in thumbnails if t.size == size]) for size in THUMBNAIL_SIZES.values()]
+    for size, items in [*groups, ("all", thumbnails)]:
+        if not items:
+            continue
+        cells = []
+        for fmt in ("webp", "avif"):
+            cells += [f"{100 * sum(t.reached[fmt] for t in items) / len(items):.1f}",
+                      f"{100 * sum(t.smaller[fmt] for t in items) / len(items):.1f}"]
+        ratios = [f"{statistics.median(t.ratio[fmt] for t in items):.2f}" for fmt in ("webp", "avif")]
+        print(f"| {size} | {len(items)} | {' | '.join(cells)} | {' | '.join(ratios)} "
+              f"| {sum(t.misses for t in items)} | {statistics.median(t.cpu for t in items):.2f} |", file=out)
 
 
 def _keys(cls: str, source: Source, name: str) -> list[tuple[str, str]]:
@@ -218,8 +309,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--max-megapixels", type=float, default=None,
                         help="skip larger images (the compression anchors cover the corpus up to 4.1 MP)")
+    parser.add_argument("--thumbnails-only", action="store_true",
+                        help="only the thumbnails section (WordPress sizes of each image)")
     args = parser.parse_args(argv)
-    run(args.folder, args.max_megapixels)
+    run(args.folder, args.max_megapixels, thumbnails_only=args.thumbnails_only)
 
 
 if __name__ == "__main__":

@@ -21,3 +21,18 @@ def test_bench_prints_engine_baseline_and_cpu_tables(tmp_path):
     assert "- b_logo.png (alpha): 0.00 MP" in text
     assert "notes.txt" not in text
     assert "-> full score" not in text  # the line the bench prints for a floor miss or a lossless mismatch
+    assert "### thumbnails" in text  # its header, with no rows: both images are under 150 pixels
+
+
+def test_bench_thumbnails_section_prints_a_row_per_wordpress_size(tmp_path):
+    (tmp_path / "a_photo.jpg").write_bytes(encode(photo(400, 300, seed=3), "JPEG", quality=90))
+    (tmp_path / "b_icon.png").write_bytes(encode(photo(120, 100, seed=4), "PNG"))  # no size is smaller
+    out = io.StringIO()
+    bench.run(tmp_path, out=out, thumbnails_only=True)
+    text = out.getvalue()
+    assert "### reducer engine" not in text
+    rows = {line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:-1]]
+            for line in text.splitlines() if line.startswith("| ") and not line.startswith("| size")}
+    assert set(rows) == {"150x150", "300", "all"}  # the crop and the 300-pixel box of the photo
+    n, webp_reached, _, avif_reached, _, _, _, misses, _ = rows["all"]
+    assert (n, webp_reached, avif_reached, misses) == ("2", "100.0", "100.0", "0")
