@@ -3,6 +3,10 @@
 Every transition is one conditional UPDATE that names the state it leaves, the generation and
 (for a running item) the attempt that holds it. A duplicate, stale or late run therefore
 changes nothing. Credits move in the same transaction as the transition that earns them.
+
+A URL item goes round twice: its fetch step (queued -> running -> queued with its bytes stored,
+``fetched``) and then its optimizing step like any upload. Each step is claimed only in its own
+phase (``SOURCE_READY``) and counts its own attempts.
 """
 
 from __future__ import annotations
@@ -26,11 +30,22 @@ from .options import spec_from_json
 from .signals import item_finished
 
 POISON_CODE = "poison_input"
+FETCH_LEASE_MARGIN = 30  # seconds past the download deadline for storing the bytes
+FETCH_CANDIDATES = 10  # oldest waiting URLs a fetcher tries to claim in one look
 
 
 def lease_duration() -> timedelta:
     # Longer than the task timeout: once it has run out the worker is surely gone.
     return timedelta(seconds=settings.REDUCER_TASK_TIMEOUT + 5)
+
+
+def fetch_lease_duration() -> timedelta:
+    # A download ends at its deadline; then only the write of its bytes is left.
+    return timedelta(seconds=settings.REDUCER_FETCH_DEADLINE + FETCH_LEASE_MARGIN)
+
+
+# Items whose source bytes are stored for their generation: uploads, and URLs the fetch step got.
+SOURCE_READY = Q(source_url="") | Q(fetched_generation=F("generation"))
 
 
 def worker_name() -> str:
@@ -44,30 +59,38 @@ class Claim:
     item: Item
     generation: int
     attempt: int
+    fetching: bool = False  # an attempt of the fetch step
 
     def _held(self):
-        return Item.objects.filter(
+        held = Item.objects.filter(
             pk=self.item.pk, generation=self.generation, attempts=self.attempt, status=Item.Status.RUNNING
         )
+        # Each step counts its own attempts: the phase tells a fetch attempt from an optimizing one.
+        return held.exclude(SOURCE_READY) if self.fetching else held.filter(SOURCE_READY)
 
 
 def _claimable(now) -> Q:
     return Q(status=Item.Status.QUEUED) | Q(status=Item.Status.RUNNING, lease_expires_at__lt=now)
 
 
-def claim(item_id, generation: int) -> Claim | None:
-    """Start an attempt, counting it first; None when there is nothing (left) to run.
+def claim(item_id, generation: int, *, fetching: bool = False) -> Claim | None:
+    """Start an attempt of the optimizing step (or with ``fetching``, of a URL's fetch step),
+    counting it first; None when there is nothing (left) to run in that step.
 
     Attempts are counted here, at the start, because a worker killed mid-item (OOM, segfault,
     the task timeout) never reports back: the next delivery sees the spent attempt.
     """
     now = timezone.now()
     started = Item.objects.filter(
-        _claimable(now), pk=item_id, generation=generation, attempts__lt=settings.REDUCER_MAX_ATTEMPTS
+        _claimable(now),
+        ~SOURCE_READY if fetching else SOURCE_READY,
+        pk=item_id,
+        generation=generation,
+        attempts__lt=settings.REDUCER_MAX_ATTEMPTS,
     ).update(
         status=Item.Status.RUNNING,
         attempts=F("attempts") + 1,
-        lease_expires_at=now + lease_duration(),
+        lease_expires_at=now + (fetch_lease_duration() if fetching else lease_duration()),
         worker=worker_name(),
         started_at=now,
     )
@@ -75,7 +98,35 @@ def claim(item_id, generation: int) -> Claim | None:
         fail_if_exhausted(item_id, generation)
         return None
     item = Item.objects.get(pk=item_id)
-    return Claim(item=item, generation=generation, attempt=item.attempts)
+    return Claim(item=item, generation=generation, attempt=item.attempts, fetching=fetching)
+
+
+def claim_next_fetch() -> Claim | None:
+    """Claim the fetch step of the URL item that has waited longest for its download (or whose
+    download's lease ran out); None when there is none this process could take."""
+    waiting = Item.objects.filter(_claimable(timezone.now()), attempts__lt=settings.REDUCER_MAX_ATTEMPTS)
+    oldest = waiting.exclude(SOURCE_READY).order_by("enqueued_at").values_list("pk", "generation")[:FETCH_CANDIDATES]
+    for item_id, generation in oldest:  # another process may take one first: then the next
+        claimed = claim(item_id, generation, fetching=True)
+        if claimed is not None:
+            return claimed
+    return None
+
+
+def fetched(claim: Claim, source_name: str) -> bool:
+    """End a fetch attempt: the bytes are stored under ``source_name``, and the item is queued again
+    for its optimizing step, with that step's attempts still to count. The caller enqueues it."""
+    return bool(
+        claim._held().update(
+            status=Item.Status.QUEUED,
+            fetched_generation=claim.generation,
+            source_name=source_name,
+            attempts=0,
+            lease_expires_at=None,
+            worker="",
+            enqueued_at=timezone.now(),
+        )
+    )
 
 
 def fail_if_exhausted(item_id, generation: int) -> bool:

@@ -2,7 +2,8 @@
 
 django-q2 is at-least-once at best: the Redis broker drops a task whose worker dies, and a web
 process can die between its commit and its enqueue. The item table is the truth; the sweeper
-reconciles the queue with it.
+reconciles the queue with it, at either step of a URL item: a re-sent task finds the step the
+item is at (its download, which nudges a fetcher, or its optimizing).
 """
 
 from __future__ import annotations

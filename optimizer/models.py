@@ -46,7 +46,14 @@ class Item(models.Model):
     # so a request for targets an item of the family already makes is answered by that item.
     family = models.CharField(max_length=64, blank=True)
     source_url = models.TextField(blank=True)
-    source_name = models.CharField(max_length=255, blank=True, help_text="Storage name of an uploaded source.")
+    source_name = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Storage name of the source's bytes: the upload, or what the fetch step downloaded for a URL.",
+    )
+    # URL sources: the generation whose download source_name holds (0: none yet). Until it is the
+    # item's generation, the item waits for the fetch step (optimizer.fetching), not a CPU worker.
+    fetched_generation = models.PositiveIntegerField(default=0)
     source_sha256 = models.CharField(max_length=64, blank=True)
     # Basic-auth credentials for fetching the source, sealed (accounts.sealing); not in the identity.
     source_auth = models.TextField(blank=True, editable=False)

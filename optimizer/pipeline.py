@@ -1,5 +1,6 @@
-"""One attempt at one item: read or fetch the source, run the engine, store the variants, and for
-an S3 write-back item write the result to its bucket (a failed write fails the item).
+"""One attempt at one item: read its stored source (a URL's was downloaded by the fetch step,
+``optimizer.fetching``), run the engine, store the variants, and for an S3 write-back item write
+the result to its bucket (a failed write fails the item).
 
 Nothing this service hands out is the source's own bytes. Where a face serves a file of ours even
 when no variant is smaller than the source (v1 downloads, the S3 write-back), a ``clean`` variant is
@@ -18,9 +19,8 @@ from django.db import DatabaseError
 
 from optimizer.engine import EngineError, Format, Limits, Metadata, Mode, Result, Spec, Target, optimize
 from optimizer.engine import Variant as Encoded
-from optimizer.fetch.errors import FetchError
 
-from . import lifecycle, results, s3, sources, storage
+from . import lifecycle, results, s3, storage
 from .downloads import CONTENT_TYPES
 from .lifecycle import Claim
 from .models import Item, Job, Variant
@@ -44,9 +44,9 @@ def engine_limits() -> Limits:
 
 
 def load_source(item: Item) -> bytes:
-    if item.source_name:
-        return storage.read(item.source_name)
-    return sources.fetch_source(item)
+    """The source's stored bytes: the upload, or the URL's download (the fetch step made it before
+    the item could be claimed here; a CPU worker never waits on an origin)."""
+    return storage.read(item.source_name)
 
 
 def servable(variant) -> bool:
@@ -158,7 +158,7 @@ def run(claim: Claim) -> None:
         if item.s3_key:
             first = result.variants[0]
             write_back(item, first if servable(first) else cleaned, variants)
-    except (EngineError, FetchError, s3.WriteFailed) as error:
+    except (EngineError, s3.WriteFailed) as error:
         lifecycle.fail(claim, error.code, error.message)
         return
     except DatabaseError:

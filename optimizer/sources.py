@@ -28,6 +28,11 @@ def source_auth(item: Item) -> tuple[str, str] | None:
     return origins.credentials_for(item.account_id, item.source_url)
 
 
+def fetched_name(item: Item, generation: int) -> str:
+    """Where the fetch step keeps a generation's download: with the item, not shared with others."""
+    return f"fetched/{item.account_id}/{item.pk}/{generation}"
+
+
 def fetch_source(item: Item) -> bytes:
     auth = source_auth(item)
     return fetch(item.source_url, fetch_policy(), auth=auth, host_allowed=origins.host_rule(item.account_id)).data

@@ -169,7 +169,8 @@ SETTINGS: tuple[Setting, ...] = (
         3,
         int,
         "Jobs",
-        "Starts an item gets before it fails as a poison input (counts workers that died).",
+        "Starts each step of an item (a URL's download, the optimizing) gets before the item fails as a poison "
+        "input (counts workers that died).",
         minimum=1,
     ),
     Setting(
@@ -259,6 +260,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Fetching",
         "Redirects followed, each checked again (image hosts chain CDN, signed-URL and resizer redirects).",
         minimum=0,
+    ),
+    Setting(
+        "REDUCER_FETCH_THREADS",
+        8,
+        int,
+        "Fetching",
+        "Downloads each task worker process holds at once, on threads beside its optimizing, so a slow origin "
+        "holds a thread and never a CPU worker. Each may hold up to REDUCER_MAX_BYTES in memory.",
+        minimum=1,
     ),
     # --- ShortPixel API -------------------------------------------------------------------
     Setting(

@@ -96,7 +96,7 @@ def failed_v1_job(account, webhook_url: str = "") -> Item:
     item = Item.objects.create(
         job=job, account=account, identity=job.pk.hex, options={}, source_url="https://images.example/broken.jpg"
     )
-    claim = lifecycle.claim(item.pk, item.generation)
+    claim = lifecycle.claim(item.pk, item.generation, fetching=True)  # a URL: its first step is the download
     assert lifecycle.fail(claim, "corrupt_image", "The file is not a valid image.")
     return Item.objects.get(pk=item.pk)
 
