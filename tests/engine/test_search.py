@@ -1,5 +1,7 @@
 """The floor search: few probes, and none spent on points an earlier search already measured."""
 
+from pathlib import Path
+
 import numpy as np
 from PIL import Image
 
@@ -9,7 +11,7 @@ from optimizer.engine.metric import Reference
 from optimizer.engine.quality import Search
 from optimizer.engine.spec import Format, Mode, Spec
 
-from .conftest import CORPUS, photo
+from .conftest import photo
 
 
 def _search(fmt: Format, source: Image.Image | None = None) -> tuple[Search, tuple]:
@@ -66,11 +68,11 @@ def test_the_final_speed_costs_one_probe_where_the_step_below_fails():
     assert set(search._probes) - probed == {ladder[fast - 1]}
 
 
-def test_the_final_speed_search_goes_on_down_while_it_holds():
+def test_the_final_speed_search_goes_on_down_while_it_holds(corpus: Path) -> None:
     # On smooth dark gradients speed 6 reads twenty points or more above speed 8 at equal quality:
     # where it holds a step below the speed-8 result, the search goes on down at speed 6 to the lowest
     # point that holds, instead of leaving that distance to verified full encodes.
-    wallpaper = Image.open(CORPUS / "p25_mate_dark_wallpaper.png").convert("RGB").crop((600, 300, 920, 540))
+    wallpaper = Image.open(corpus / "p25_mate_dark_wallpaper.png").convert("RGB").crop((600, 300, 920, 540))
     ladder, fast_scores, final_scores = _avif_curves(wallpaper)
     floor = 70.0
     fast = _lowest(fast_scores, floor)
