@@ -46,7 +46,9 @@ def _take(key: str, window: int, limit: int) -> bool:
     if rows.filter(count__lt=limit).update(count=F("count") + 1):
         return True
     if rows.exists():
-        return False
+        # The row may have been opened by a concurrent request after the UPDATE above found
+        # none: count on it again rather than refusing a request of a minute barely begun.
+        return bool(rows.filter(count__lt=limit).update(count=F("count") + 1))
     try:
         with transaction.atomic():
             RateWindow.objects.create(key=key, window=window, count=1)

@@ -145,6 +145,37 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds a SQLite writer waits for the lock before giving up.",
         minimum=1,
     ),
+    Setting(
+        "REDUCER_STORAGE_BUCKET",
+        "",
+        str,
+        "Storage",
+        "S3-compatible bucket for results, kept sources and fetched files, shared by every machine. "
+        "Empty: files under REDUCER_DATA_DIR/media.",
+    ),
+    Setting(
+        "REDUCER_STORAGE_PREFIX",
+        "",
+        str,
+        "Storage",
+        "Key prefix inside the bucket, e.g. reducer/ (several services can share one bucket).",
+    ),
+    Setting(
+        "REDUCER_STORAGE_ENDPOINT_URL",
+        "",
+        str,
+        "Storage",
+        "Endpoint of the bucket's service, e.g. https://minio.internal:9000. Empty: AWS S3.",
+    ),
+    Setting("REDUCER_STORAGE_REGION", "", str, "Storage", "Region of the bucket. Empty: the SDK's default."),
+    Setting(
+        "REDUCER_STORAGE_ACCESS_KEY_ID",
+        "",
+        str,
+        "Storage",
+        "Access key id for the bucket. Empty: the SDK's usual sources (AWS_* variables, instance role).",
+    ),
+    Setting("REDUCER_STORAGE_SECRET_ACCESS_KEY", "", str, "Storage", "Secret access key for the bucket."),
     # --- Jobs: delivery and retention ----------------------------------------------------
     Setting(
         "REDUCER_QUEUE_NAME",
