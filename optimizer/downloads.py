@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 
+from . import storage
 from .models import Item, Variant
 
 CONTENT_TYPES = {
@@ -33,9 +34,8 @@ def serve_result(request: HttpRequest, name: str) -> HttpResponse:
     )
     if variant is None or not default_storage.exists(storage_name):
         raise Http404("This result does not exist or has expired.")
-    # Read whole: results are bounded by REDUCER_MAX_BYTES, and a file iterator would be consumed
-    # synchronously under ASGI anyway.
-    with default_storage.open(storage_name, "rb") as handle:
-        response = HttpResponse(handle.read(), content_type=CONTENT_TYPES[variant.format])
+    # Streamed from local disk or the bucket alike, with the exact size the API reported.
+    response = StreamingHttpResponse(storage.stream(storage_name), content_type=CONTENT_TYPES[variant.format])
+    response["Content-Length"] = str(variant.size)
     response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -136,9 +136,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 Q_CLUSTER = {
     "name": _v["REDUCER_QUEUE_NAME"],
     "workers": _v["REDUCER_QUEUE_WORKERS"],
-    "timeout": _v["REDUCER_TASK_TIMEOUT"],
-    # Redelivery must come after the item's lease (timeout + 5 s) has run out, or the claim fails.
-    "retry": _v["REDUCER_TASK_TIMEOUT"] + 10,
+    # Later than the item's own deadline: the worker's keeper thread fails the item as `timeout` first
+    # (optimizer.heartbeat), then django-q2 stops the worker.
+    "timeout": _v["REDUCER_TASK_TIMEOUT"] + _v["REDUCER_HEARTBEAT_SECONDS"] + 5,
+    # The ORM broker's own redelivery of a dead worker's task; the keepers re-enqueue it sooner.
+    "retry": _v["REDUCER_TASK_TIMEOUT"] + _v["REDUCER_HEARTBEAT_SECONDS"] + 15,
     # Our own attempt counter decides when to give up (a killed worker never reaches django-q2's).
     "max_attempts": 0,
     "ack_failures": True,
@@ -161,6 +163,22 @@ STORAGES = {
     "default": {"BACKEND": "optimizer.storage.AtomicFileSystemStorage", "OPTIONS": {"location": MEDIA_ROOT}},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+if _v["REDUCER_STORAGE_BUCKET"]:
+    # One bucket for every machine: a result written by any cluster is served by any web server.
+    STORAGES["default"] = {
+        "BACKEND": "optimizer.storage.BucketStorage",
+        "OPTIONS": {
+            "bucket_name": _v["REDUCER_STORAGE_BUCKET"],
+            "location": _v["REDUCER_STORAGE_PREFIX"].strip("/"),
+            "endpoint_url": _v["REDUCER_STORAGE_ENDPOINT_URL"] or None,
+            "region_name": _v["REDUCER_STORAGE_REGION"] or None,
+            "access_key": _v["REDUCER_STORAGE_ACCESS_KEY_ID"] or None,
+            "secret_key": _v["REDUCER_STORAGE_SECRET_ACCESS_KEY"] or None,
+            # Results are served through /results/ only; objects stay private.
+            "default_acl": None,
+            "querystring_auth": True,
+        },
+    }
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
