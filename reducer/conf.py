@@ -241,6 +241,15 @@ SETTINGS: tuple[Setting, ...] = (
         "The start command creates a demo account and prints its key when there is no account yet.",
     ),
     Setting(
+        "REDUCER_DEMO_PAGE_ALLOWANCE",
+        10,
+        int,
+        "Accounts",
+        "Compressions per visitor address per hour that the page at / runs without an API key, charged to "
+        "a built-in demo account; 0 turns the keyless demo off (a key is then required).",
+        minimum=0,
+    ),
+    Setting(
         "REDUCER_MIN_CHARGED_SAVINGS",
         5.0,
         float,

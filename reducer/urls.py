@@ -11,4 +11,5 @@ urlpatterns = [
     path("api/v1/", include("reducer.v1.urls")),
     path("s3/", include("reducer.s3.urls")),
     path("", include("reducer.shortpixel.urls")),
+    path("", include("reducer.pages.urls")),
 ]

@@ -1,0 +1,1 @@
+"""The public pages: the landing page at / (try a compression) and the account dashboard."""

@@ -1,0 +1,13 @@
+"""Routes of the public pages, mounted at /."""
+
+from django.urls import path
+
+from . import demo, views
+
+app_name = "pages"
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("demo/compress", demo.compress, name="demo-compress"),
+    path("demo/jobs/<uuid:job_id>", demo.job, name="demo-job"),
+]
