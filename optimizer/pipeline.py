@@ -40,6 +40,7 @@ def engine_limits() -> Limits:
         max_pixels=settings.REDUCER_MAX_PIXELS,
         max_frames=settings.REDUCER_MAX_FRAMES,
         max_bytes=settings.REDUCER_MAX_BYTES,
+        max_decode_bytes=settings.REDUCER_MAX_DECODE_BYTES,
     )
 
 

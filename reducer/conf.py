@@ -339,6 +339,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest source file accepted, in bytes (uploads and downloads).",
         minimum=1,
     ),
+    Setting(
+        "REDUCER_MAX_DECODE_BYTES",
+        64 * 1024 * 1024,
+        int,
+        "Engine",
+        "Most memory an image may take decoded: width x height x frames x bytes per pixel, read from its "
+        "header and refused before decoding (64 MiB: a 22-megapixel colour photo).",
+        minimum=1,
+    ),
     # --- Native API: /api/v1 ---------------------------------------------------------------
     Setting(
         "REDUCER_SYNC_MAX_BYTES",

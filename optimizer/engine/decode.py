@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import struct
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from PIL import Image, ImageCms, ImageSequence
+from PIL import Image, ImageCms, ImageMode
 
 from .errors import CorruptImage, DecompressionBomb, ImageTooLarge, TruncatedImage, UnsupportedFormat
 from .spec import Format, Limits
@@ -67,32 +70,81 @@ def _looks_like_allowed(data: bytes) -> bool:
     return (data[:4] == b"RIFF" and data[8:12] == b"WEBP") or data[4:8] == b"ftyp"
 
 
-def open_image(data: bytes, limits: Limits) -> Image.Image:
-    """Open the header only, against the allowlist, and enforce the byte, pixel and frame limits."""
-    if len(data) > limits.max_bytes:
-        raise ImageTooLarge(f"{len(data)} bytes exceeds the limit of {limits.max_bytes}")
+# What Pillow's plugins raise, besides OSError, on hostile bytes: SyntaxError (bad chunk order),
+# TypeError (a TIFF page without dimensions), struct.error, wrong-typed EXIF values, ...
+_PARSE_ERRORS = (SyntaxError, ValueError, TypeError, KeyError, IndexError, EOFError, struct.error, ArithmeticError)
+
+
+@contextmanager
+def _pillow_errors(data: bytes) -> Iterator[None]:
+    """Whatever Pillow raises while it parses or decodes ``data``, as an engine error.
+
+    Every Pillow call that reads the file runs inside this, and nothing else maps Pillow's errors.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            im = Image.open(io.BytesIO(data), formats=ALLOWED)
+            yield
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise DecompressionBomb(str(exc)) from exc
     except Image.UnidentifiedImageError as exc:
         if _looks_like_allowed(data):
             raise CorruptImage("the image header cannot be parsed") from exc
         raise UnsupportedFormat("not an image in an accepted format") from exc
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise CorruptImage(f"the image header cannot be parsed: {exc}") from exc
+    except OSError as exc:
+        if "truncated" in str(exc) or "broken data stream" in str(exc):
+            raise TruncatedImage(f"the image data ends early: {exc}") from exc
+        raise CorruptImage(f"the image cannot be decoded: {exc}") from exc
+    except (*_PARSE_ERRORS, MemoryError) as exc:
+        raise CorruptImage(f"the image cannot be decoded: {exc}") from exc
+
+
+def _frame_count(im: Image.Image) -> int:
+    # An MPO is a JPEG followed by more pictures (the other eye, a preview): its first is the image.
+    return 1 if im.format == "MPO" else getattr(im, "n_frames", 1)
+
+
+def _bytes_per_pixel(im: Image.Image) -> int:
+    """Bytes a pixel takes as decoded or as kept after ``_normalise``, whichever is more."""
+    descriptor = ImageMode.getmode(im.mode)
+    decoded = len(descriptor.bands) * int(descriptor.typestr[-1])
+    if im.mode in ("P", "PA", "LA", "La", "RGBA", "RGBa") or "transparency" in im.info:
+        kept = 4  # RGBA until the alpha is known to be opaque
+    elif len(descriptor.bands) == 1:
+        kept = 1
+    else:
+        kept = 3
+    return max(decoded, kept)
+
+
+def decoded_bytes(im: Image.Image) -> int:
+    """Memory the decoded frames will take, from the header alone: width x height x frames x bytes per pixel."""
+    width, height = im.size
+    return width * height * _frame_count(im) * _bytes_per_pixel(im)
+
+
+def open_image(data: bytes, limits: Limits) -> Image.Image:
+    """Open the header only, against the allowlist, and enforce the byte, pixel, frame and memory limits."""
+    if len(data) > limits.max_bytes:
+        raise ImageTooLarge(f"{len(data)} bytes exceeds the limit of {limits.max_bytes}")
+    with _pillow_errors(data):
+        im = Image.open(io.BytesIO(data), formats=ALLOWED)
+        frames = _frame_count(im)  # a TIFF reads every page's header here
+        need = decoded_bytes(im)
     width, height = im.size
     if width < 1 or height < 1:
         raise CorruptImage("the image has no pixels")
     if width * height > limits.max_pixels:
         raise ImageTooLarge(f"{width}x{height} exceeds the limit of {limits.max_pixels} pixels")
-    frames = getattr(im, "n_frames", 1)
     if frames > limits.max_frames:
         raise ImageTooLarge(f"{frames} frames exceeds the limit of {limits.max_frames}")
     if frames * width * height > limits.max_pixels:
         raise ImageTooLarge(f"{frames} frames of {width}x{height} exceed the limit of {limits.max_pixels} pixels")
+    if need > limits.max_decode_bytes:
+        raise ImageTooLarge(
+            f"{frames} frames of {width}x{height} {im.mode} would take {need} bytes decoded, "
+            f"over the limit of {limits.max_decode_bytes}"
+        )
     return im
 
 
@@ -133,6 +185,7 @@ def _normalise(frame: Image.Image, icc: bytes | None) -> Image.Image:
     return frame.convert("RGB")
 
 
+_ORIENTATION_TAG = 0x0112
 _TRANSPOSE = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
     3: Image.Transpose.ROTATE_180,
@@ -150,35 +203,71 @@ def orient(im: Image.Image, orientation: int) -> Image.Image:
     return im.transpose(method) if method is not None else im
 
 
+def _orientation(exif: Image.Exif) -> int:
+    """The EXIF orientation, 1 (as stored) when the tag is missing or not one of the eight values.
+
+    A bad tag (a rational, NaN, out of range, unreadable) is removed: the photo itself is fine.
+    """
+    try:
+        value = exif.get(_ORIENTATION_TAG, 1)
+    except _PARSE_ERRORS:
+        value = None
+    if type(value) is int and 1 <= value <= 8:
+        return value
+    if _ORIENTATION_TAG in exif:
+        del exif[_ORIENTATION_TAG]
+    return 1
+
+
+def _writable(exif: Image.Exif) -> Image.Exif:
+    """The EXIF, if Pillow can write it, read that back and write it again, as the encoders do; else
+    none. A tag of the wrong type (a DPI given as text) or a BigTIFF's directory makes the whole
+    block unwritable, and it cannot travel with the pixels."""
+    try:
+        copy = Image.Exif()
+        copy.load(exif.tobytes())
+        copy.tobytes()
+    except _PARSE_ERRORS:
+        return Image.Exif()
+    return exif
+
+
+def _decode_frames(
+    im: Image.Image, count: int, icc: bytes | None, orientation: int
+) -> tuple[list[Image.Image], list[int]]:
+    """Every frame decoded, normalised and upright, with its duration.
+
+    All frames share the first one's size (an animation has one canvas): a TIFF whose later pages
+    differ in size is its first page, and those pages are never decoded, so the memory estimate holds.
+    """
+    frames: list[Image.Image] = []
+    durations: list[int] = []
+    size = im.size
+    for index in range(count):
+        im.seek(index)
+        if im.size != size:
+            break
+        im.load()
+        durations.append(int(im.info.get("duration", 0) or 0))
+        # A palette frame must be converted while it is current: seeking reuses the object.
+        frames.append(orient(_normalise(im.copy(), icc), orientation))
+    return frames, durations
+
+
 def decode(data: bytes, limits: Limits = Limits()) -> Source:
     """Decode every frame, orient it upright and normalise its mode; raise typed errors, never crash."""
     im = open_image(data, limits)
-    icc = im.info.get("icc_profile") or None
-    exif = im.getexif()
-    orientation = int(exif.get(0x0112, 1) or 1)
-    xmp = im.info.get("xmp")
+    with _pillow_errors(data):
+        icc = im.info.get("icc_profile") or None
+        cmyk = im.mode == "CMYK"
+        high = _is_high_bit_depth(data, im)
+        xmp = im.info.get("xmp")
+        exif = im.getexif()  # a PNG's EXIF may follow its pixels: this decodes them
+        orientation = _orientation(exif)
+        exif = _writable(exif)
+        frames, durations = _decode_frames(im, _frame_count(im), icc, orientation)
     if isinstance(xmp, str):
         xmp = xmp.encode()
-    cmyk = im.mode == "CMYK"
-    high = _is_high_bit_depth(data, im)
-    frames: list[Image.Image] = []
-    durations: list[int] = []
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            for frame in ImageSequence.Iterator(im):
-                frame.load()
-                durations.append(int(frame.info.get("duration", 0) or 0))
-                # A palette frame must be converted while it is current: the iterator reuses the object.
-                frames.append(orient(_normalise(frame.copy(), icc), orientation))
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise DecompressionBomb(str(exc)) from exc
-    except OSError as exc:
-        if "truncated" in str(exc) or "broken data stream" in str(exc):
-            raise TruncatedImage(f"the image data ends early: {exc}") from exc
-        raise CorruptImage(f"the image data cannot be decoded: {exc}") from exc
-    except (SyntaxError, ValueError, EOFError, IndexError, MemoryError) as exc:
-        raise CorruptImage(f"the image data cannot be decoded: {exc}") from exc
     # All frames share one mode so encoders can write them as a sequence.
     if len({f.mode for f in frames}) > 1:
         frames = [f.convert("RGBA") for f in frames]
@@ -186,7 +275,7 @@ def decode(data: bytes, limits: Limits = Limits()) -> Source:
         icc = None  # pixels are sRGB now
     return Source(
         data=data,
-        pil_format=im.format or "",
+        pil_format="JPEG" if im.format == "MPO" else im.format or "",
         frames=tuple(frames),
         durations=tuple(durations) if len(frames) > 1 else (),
         loop=im.info.get("loop"),

@@ -25,8 +25,11 @@ def _exact_palette(im: Image.Image) -> Image.Image | None:
     colours, inverse = np.unique(opaque, axis=0, return_inverse=True)
     if len(colours) > 256 - transparent:
         return None
-    indices = np.full(alpha.shape, len(colours), np.uint8)
+    # The transparent index follows the colours; a full 256-colour palette has no room for one.
+    indices = np.zeros(alpha.shape, np.uint8)
     indices[alpha == 255] = inverse.ravel()
+    if transparent:
+        indices[alpha == 0] = len(colours)
     out = Image.fromarray(indices, "P")
     out.putpalette(colours.astype(np.uint8).tobytes() + (b"\0\0\0" if transparent else b""))
     if transparent:

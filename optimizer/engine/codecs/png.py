@@ -117,10 +117,17 @@ class PngCodec:
 
     def lossless(self, picture: Picture, source: Source, resized: bool) -> Lossless:
         byte_level = source.pil_format == "PNG" and not resized and source.orientation == 1
+        note = "16-bit samples narrowed to 8 bits by the resize" if source.high_bit_depth else ""
         if byte_level and not picture.animated:
             # Works on the file itself, so 16-bit samples survive (Pillow would narrow them).
-            return Lossless(_oxipng(source.data, picture.meta.policy), "oxipng level 2")
-        note = "16-bit samples narrowed to 8 bits by the resize" if source.high_bit_depth else ""
+            try:
+                return Lossless(_oxipng(source.data, picture.meta.policy), "oxipng level 2")
+            except oxipng.PngError as exc:
+                # Pillow reads every pixel of some damaged files that oxipng refuses (no IEND, a
+                # chunk length running past the end): those pixels are written out afresh.
+                note = f"the file's structure is damaged ({exc}): re-encoded from its pixels"
+                if source.high_bit_depth:
+                    note += ", 16-bit samples narrowed to 8 bits"
         return Lossless(_pillow_png(picture, picture.frames), "oxipng level 2", note)
 
 
