@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import demo, views
+from . import dashboard, demo, views
 
 app_name = "pages"
 
@@ -10,4 +10,7 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("demo/compress", demo.compress, name="demo-compress"),
     path("demo/jobs/<uuid:job_id>", demo.job, name="demo-job"),
+    path("account/", dashboard.dashboard, name="dashboard"),
+    path("account/sign-in", dashboard.sign_in, name="sign-in"),
+    path("account/sign-out", dashboard.sign_out, name="sign-out"),
 ]
