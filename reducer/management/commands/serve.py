@@ -19,18 +19,38 @@ from accounts.onboarding import open_account
 STOP_GRACE_SECONDS = 15
 
 
+def next_steps(base_url: str, key: str | None) -> str:
+    """Where a new operator goes once the service is up: the pages, the docs, the admin and a
+    first request, with the demo key filled in when it was just made."""
+    shown_key = key or "YOUR_KEY"
+    lines = [
+        "Next:",
+        f"  try it in a browser:  {base_url}/",
+        f"  an account's page:    {base_url}/account/  (sign in with an API key)",
+        f"  API docs:             {base_url}/api/v1/docs",
+        f"  operator admin:       {base_url}/admin/  (python manage.py createsuperuser makes a login)",
+        "  a first request:",
+        f"    curl --fail -s -H 'Authorization: Bearer {shown_key}' -F file=@photo.jpg -F output=webp \\",
+        f"      -o photo.webp {base_url}/api/v1/compress",
+    ]
+    if key is None:
+        lines.append("  (YOUR_KEY: `python manage.py createaccount NAME` makes an account and prints its key)")
+    return "\n".join(lines)
+
+
 class Command(BaseCommand):
     help = "Migrate, then run the web server and the task cluster together until Ctrl-C or SIGTERM."
 
     def handle(self, *args, **options) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
-        self._ensure_demo_account()
+        key = self._ensure_demo_account()
         stop = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
         children = {"web": self._start_web(), "cluster": self._start_cluster()}
         self.stdout.write(f"reducer is serving on {settings.PUBLIC_URL} (Ctrl-C stops it)", self.style.SUCCESS)
+        self.stdout.write(next_steps(settings.PUBLIC_URL, key))
         exit_code = 0
         while not stop.wait(0.5):
             ended = [name for name, process in children.items() if process.poll() is not None]
@@ -41,15 +61,17 @@ class Command(BaseCommand):
         self._stop(children)
         sys.exit(exit_code)
 
-    def _ensure_demo_account(self) -> None:
+    def _ensure_demo_account(self) -> str | None:
+        """The demo account's key when it is created now, else None."""
         if not settings.REDUCER_DEMO_ACCOUNT or Account.objects.exists():
-            return
+            return None
         _, plain_key = open_account("demo")
         self.stdout.write(
             "Created the demo account. Its API key (shown only now; `python manage.py createaccount` makes more):\n"
             f"    {plain_key}",
             self.style.WARNING,
         )
+        return plain_key
 
     def _spawn(self, command: list[str]) -> subprocess.Popen:
         # A session of its own: Ctrl-C reaches only this process, which then stops the children
