@@ -72,8 +72,10 @@ def check_endpoint(endpoint_url: str) -> None:
     checked_addresses(endpoint_url, endpoint_policy(), "The S3 endpoint")
 
 
-def put(target: S3Target, key: str, data: bytes, content_type: str) -> None:
-    """Write ``data`` to ``key`` (the full object key) in the target's bucket; WriteFailed if it is not."""
+def put(target: S3Target, key: str, data: bytes, content_type: str, cache_control: str = "") -> None:
+    """Write ``data`` to ``key`` (the full object key) in the target's bucket; WriteFailed if it is not.
+
+    ``cache_control``: the object's Cache-Control header, which the Tinify face's store may set."""
     if target.endpoint_url:
         try:
             check_endpoint(target.endpoint_url)
@@ -89,7 +91,8 @@ def put(target: S3Target, key: str, data: bytes, content_type: str) -> None:
                 f"({error.__class__.__name__})."
             ) from None
     try:
-        client(target).put_object(Bucket=target.bucket, Key=key, Body=data, ContentType=content_type)
+        extra = {"CacheControl": cache_control} if cache_control else {}
+        client(target).put_object(Bucket=target.bucket, Key=key, Body=data, ContentType=content_type, **extra)
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code") or "an error"
         raise WriteFailed(f"Writing to bucket {target.bucket!r} failed: the S3 endpoint answered {code}.") from None

@@ -439,6 +439,24 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds to connect to and to hear from the target S3 endpoint, per request.",
         minimum=1,
     ),
+    # --- Tinify-compatible API: /shrink, /output/<id> ---------------------------------------
+    Setting(
+        "REDUCER_TINIFY_WAIT",
+        120.0,
+        float,
+        "Tinify API",
+        "Seconds POST /shrink and /output/<id> wait for a compression; later /shrink answers 201 before the "
+        "output exists and /output answers 503, which the clients retry once.",
+        minimum=0,
+    ),
+    Setting(
+        "REDUCER_TINIFY_S3_ENDPOINT",
+        "",
+        str,
+        "Tinify API",
+        "S3-compatible server that store (service s3) writes to, e.g. http://10.0.0.5:9000; Tinify's options "
+        "name no endpoint. Empty: AWS S3. It passes the fetch guard like S3 write-back endpoints.",
+    ),
 )
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("results/<path:name>", downloads.serve_result, name="result"),
     path("api/v1/", include("reducer.v1.urls")),
     path("s3/", include("reducer.s3.urls")),
+    path("", include("reducer.tinify.urls")),
     path("", include("reducer.shortpixel.urls")),
     path("", include("reducer.pages.urls")),
 ]

@@ -1,0 +1,219 @@
+"""POST /shrink, GET and POST /output/<id>: parse -> optimizer.services -> Tinify's answers.
+
+Plain async Django views rather than DRF: the clients read exact statuses, headers and error
+bodies, and waiting for an item costs a coroutine, not a worker thread (optimizer.waiting).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+import uuid
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+
+from accounts import keys, throttling
+from accounts.models import Account, Plan
+from optimizer.downloads import CONTENT_TYPES
+from optimizer.models import Item, Variant
+from optimizer.services import UploadSource, UrlSource, WorkRequest, submit
+from optimizer.waiting import wait_until_settled
+
+from . import answers, errors, store, wire
+from .errors import TinifyError
+
+FACE = "tinify"
+
+
+@csrf_exempt
+async def shrink(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _method_not_allowed()
+    caller: Account | None = None
+    try:
+        caller = await sync_to_async(_authenticate)(request)
+        raw = _read_body(request)
+        if not raw:
+            raise TinifyError(400, "InputMissing", "Input file is empty")
+        if request.content_type == "application/json":
+            source: UrlSource | UploadSource = UrlSource(wire.source_url(wire.json_body(raw)))
+        else:
+            source = UploadSource(raw)
+        item = await sync_to_async(_submit)(caller, source, wire.BASE_SPEC)
+        await wait_until_settled([item.pk], settings.REDUCER_TINIFY_WAIT)
+        response = await sync_to_async(_shrunk)(item.pk)
+    except TinifyError as error:
+        response = error.response()
+    return await _counted(response, caller)
+
+
+@csrf_exempt
+async def output(request: HttpRequest, output_id: str) -> HttpResponse:
+    if request.method not in ("GET", "POST"):
+        return _method_not_allowed()
+    caller: Account | None = None
+    try:
+        caller = await sync_to_async(_authenticate)(request)
+        raw = _read_body(request) if request.method == "POST" else b""
+        commands = wire.commands(wire.json_body(raw)) if raw else None
+        parent = await _settled(await sync_to_async(_owned)(caller, output_id))
+        if commands is None:
+            response = await sync_to_async(_image)(parent, (None,))
+        else:
+            response = await _commanded(caller, parent, commands)
+    except TinifyError as error:
+        response = error.response()
+    return await _counted(response, caller)
+
+
+async def _commanded(caller: Account, parent: Item, commands: wire.Commands) -> HttpResponse:
+    """Transformations run on the original as a new item (one compression, idempotent: the same
+    command again is answered by that item); store alone writes the kept output, for free."""
+    item = parent
+    if commands.transforms:
+        original = await sync_to_async(answers.original)(parent)
+        item = await _settled(await sync_to_async(_submit)(caller, UploadSource(original), commands.spec))
+    if commands.store is None:
+        return await sync_to_async(_image)(item, commands.allowed_formats)
+    chosen = await sync_to_async(answers.chosen)(item, commands.allowed_formats)
+    data = await sync_to_async(answers.read)(chosen)
+    location = await sync_to_async(store.write)(caller, commands.store, data, CONTENT_TYPES[chosen.format])
+    response = HttpResponse(status=200)
+    response["Location"] = location
+    response["Image-Width"] = str(chosen.width)
+    response["Image-Height"] = str(chosen.height)
+    return response
+
+
+def _method_not_allowed() -> HttpResponse:
+    return TinifyError(405, "MethodNotAllowed", "Method not allowed").response()
+
+
+def _presented_key(request: HttpRequest) -> str:
+    """The password of HTTP Basic auth; the clients send the user name ``api``, which is not checked."""
+    scheme, _, credentials = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() != "basic":
+        raise errors.unauthorized()
+    try:
+        decoded = base64.b64decode(credentials.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise errors.unauthorized() from None
+    return decoded.partition(":")[2]
+
+
+def _authenticate(request: HttpRequest) -> Account:
+    """The key's account, after counting the request against the key's rate limit."""
+    presented = _presented_key(request)
+    try:
+        account = keys.authenticate(presented)
+    except keys.KeyRejected:
+        raise errors.unauthorized() from None
+    limit = Plan.objects.values_list("rate_limit_per_minute", flat=True).get(account=account)
+    if not throttling.hit(keys.digest(presented), limit, time.time()).allowed:
+        raise errors.rate_limited(limit)
+    return account
+
+
+def _read_body(request: HttpRequest) -> bytes:
+    """The raw body, at most REDUCER_MAX_BYTES; read from the stream, as ``request.body`` refuses
+    anything over Django's 2.5 MB DATA_UPLOAD_MAX_MEMORY_SIZE."""
+    limit = settings.REDUCER_MAX_BYTES
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    data = b"" if declared > limit else request.read(limit + 1)
+    if declared > limit or len(data) > limit:
+        raise TinifyError(413, "TooLarge", f"File is larger than {limit} bytes")
+    return data
+
+
+def _submit(account: Account, source: UrlSource | UploadSource, spec) -> Item:
+    # The same bytes with the same options are the same item (a client retry is not charged twice);
+    # a URL is fetched afresh each time, as its image may have changed.
+    work = WorkRequest(source=source, spec=spec)
+    (submitted,) = submit(account, FACE, [work], dedupe=isinstance(source, UploadSource))
+    if submitted.error == "no_credits":
+        raise errors.limit_exceeded()
+    if submitted.error:
+        raise errors.from_item(submitted.error)
+    return submitted.item
+
+
+def _owned(account: Account, output_id: str) -> Item:
+    try:
+        pk = uuid.UUID(hex=output_id)
+    except ValueError:
+        raise errors.not_found() from None
+    item = Item.objects.filter(pk=pk, account=account).first()
+    if item is None or item.status == Item.Status.EXPIRED:
+        raise errors.not_found()
+    return item
+
+
+async def _settled(item: Item) -> Item:
+    """The item once done; its failure as a TinifyError; a ServerError if it is still at work."""
+    await wait_until_settled([item.pk], settings.REDUCER_TINIFY_WAIT)
+    item = await Item.objects.aget(pk=item.pk)
+    if item.status == Item.Status.FAILED:
+        raise errors.from_item(item.error_code)
+    if item.status != Item.Status.DONE:
+        raise TinifyError(503, "ServiceUnavailable", "The image is still being compressed; try again")
+    return item
+
+
+def _shrunk(item_id) -> HttpResponse:
+    """201 Created for a settled (or still running) shrink, with the fields the clients read."""
+    item = Item.objects.get(pk=item_id)
+    if item.status == Item.Status.FAILED:
+        raise errors.from_item(item.error_code)
+    path = reverse("tinify:output", args=[item.pk.hex])
+    body: dict = {"input": {"size": item.original_size or 0}}
+    if item.status == Item.Status.DONE:
+        chosen = answers.chosen(item, (None,))
+        kind = CONTENT_TYPES[chosen.format]
+        body["input"]["type"] = kind
+        body["output"] = {
+            "size": chosen.size,
+            "type": kind,
+            "width": chosen.width,
+            "height": chosen.height,
+            "ratio": round(chosen.size / item.original_size, 4) if item.original_size else 1.0,
+            "url": settings.PUBLIC_URL + path,
+        }
+    response = JsonResponse(body, status=201)
+    response["Location"] = _location(path)
+    return response
+
+
+def _location(path: str) -> str:
+    """The output's address as the clients resolve it. The Python and PHP clients use a Location
+    only when it starts with https:// and otherwise prefix their endpoint to it, so an http server
+    answers with the path; the Node and Ruby clients resolve either against their endpoint."""
+    base = settings.PUBLIC_URL
+    return base + path if base.lower().startswith("https://") else path
+
+
+def _image(item: Item, allowed: tuple) -> HttpResponse:
+    chosen: Variant = answers.chosen(item, allowed)
+    response = HttpResponse(answers.read(chosen), content_type=CONTENT_TYPES[chosen.format])
+    response["Image-Width"] = str(chosen.width)
+    response["Image-Height"] = str(chosen.height)
+    return response
+
+
+def _compression_count(account: Account) -> int:
+    plan = Plan.objects.get(account=account)
+    return plan.monthly_used + plan.onetime_used
+
+
+async def _counted(response: HttpResponse, caller: Account | None) -> HttpResponse:
+    """Compression-Count on every answer to a known key, as Tinify sends it."""
+    if caller is not None:
+        response["Compression-Count"] = str(await sync_to_async(_compression_count)(caller))
+    return response

@@ -1,0 +1,81 @@
+"""Tinify-face fixtures: a reducer whose store writes to the S3 test server, and the official
+``tinify`` Python client pointed at it the documented way (``tinify.Client.API_ENDPOINT``)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+import pytest
+import tinify
+from PIL import Image
+
+from accounts.models import Plan
+from tests.conftest import ServiceProcess, WebServer, free_port, wait_for
+from tests.s3.conftest import s3_server  # noqa: F401  (the fixture, reused: moto's S3 on loopback)
+
+
+class TinifyServer(WebServer):
+    """A real uvicorn like ``web``, with store pointed at the S3 test server; ``tls`` serves https
+    with a self-signed certificate (the Node client speaks nothing else)."""
+
+    def __init__(self, s3_url: str, tls: tuple[str, str] | None = None) -> None:
+        self.port = free_port()
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.port}"
+        command = ["uvicorn", "reducer.asgi:application", "--host", "127.0.0.1", "--port", str(self.port)]
+        if tls:
+            command += ["--ssl-certfile", tls[0], "--ssl-keyfile", tls[1]]
+        ServiceProcess.__init__(
+            self,
+            f"web-tinify-{scheme}",
+            [*command, "--log-level", "warning"],
+            REDUCER_PUBLIC_URL=self.url,
+            REDUCER_TINIFY_S3_ENDPOINT=s3_url,
+            REDUCER_TINIFY_WAIT="45",
+        )
+        self.verify = tls[0] if tls else True
+        wait_for(self._healthy, timeout=30, interval=0.1, message="the web server did not start")
+
+    def _healthy(self) -> bool:
+        import requests
+
+        try:
+            return requests.get(f"{self.url}/healthz", timeout=5, verify=self.verify).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+
+@pytest.fixture(scope="session")
+def tinify_web(django_db_setup, django_db_blocker, s3_server) -> Iterator[TinifyServer]:  # noqa: F811
+    server = TinifyServer(s3_server.url)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def client(tinify_web, cluster, make_account) -> Iterator[tuple]:
+    """The official client with a fresh account's key, talking to the test server: (account, key)."""
+    account, key = make_account(monthly_quota=50)
+    endpoint = tinify.Client.API_ENDPOINT
+    tinify.Client.API_ENDPOINT = tinify_web.url
+    tinify.key = key
+    tinify.compression_count = None
+    try:
+        yield account, key
+    finally:
+        tinify.Client.API_ENDPOINT = endpoint
+        tinify.key = None
+
+
+def charged(account) -> int:
+    plan = Plan.objects.get(account=account)
+    return plan.monthly_used + plan.onetime_used
+
+
+def opened(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
