@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiViewExtension
 
 
 def only_v1(endpoints: list) -> list:
@@ -27,3 +27,36 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
 
     def get_security_requirement(self, auto_schema) -> list[dict]:
         return [{name: []} for name in self.name]  # any one of them, not all
+
+
+# Each operation's own description. Without these, every keyed operation would be described by
+# the docstring of the views' common base class.
+DESCRIPTIONS = {
+    "reducer.v1.views.CompressView": (
+        "Compress one image, sent as a multipart upload (`file`), as base64 in JSON (`file_base64`) or "
+        "as a URL to fetch (`url`). Uploads under the sync limit (see GET /info) are answered at once "
+        "with the compressed file and X-* headers; anything larger, and anything that takes longer than "
+        "the sync wait, is answered 202 with a job to poll at GET /jobs/{id}. One credit per image; "
+        "failures are not charged."
+    ),
+    "reducer.v1.views.JobView": (
+        "A job's state. Once `complete`: the result's size, savings, format, dimensions and SSIMULACRA2 "
+        "score, and a signed `download_url` that needs no key. Once `failed`: the error code and message."
+    ),
+    "reducer.v1.views.JobDownloadView": "Redirect to a fresh signed download link of a complete job's result.",
+    "reducer.v1.views.InfoView": "The account's credits and rate limit, and what this server accepts and makes.",
+}
+
+
+def _describe(path: str) -> None:
+    """Register an extension giving the view at ``path`` its own docstring in the schema."""
+
+    class Described(OpenApiViewExtension):
+        target_class = path
+
+        def view_replacement(self) -> type:
+            return type(self.target.__name__, (self.target,), {"__doc__": DESCRIPTIONS[path]})
+
+
+for _path in DESCRIPTIONS:
+    _describe(_path)  # defining an extension subclass is what registers it

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .parsing import METADATA, MODES, OUTPUTS
@@ -39,9 +41,15 @@ class _Options(serializers.Serializer):
     callback_url = serializers.URLField(required=False, help_text="Alias of webhook_url.")
 
 
+@extend_schema_field(OpenApiTypes.BINARY)
+class _ImageFile(serializers.FileField):
+    """An uploaded image: binary in the schema, so "Try it out" offers a file picker and generated
+    clients send bytes (a plain FileField is typed as a URI string in request bodies)."""
+
+
 class CompressUpload(_Options):
-    file = serializers.FileField(required=False, help_text="The image; alias `image`.")
-    image = serializers.FileField(required=False, help_text="Alias of file.")
+    file = _ImageFile(required=False, help_text="The image; alias `image`.")
+    image = _ImageFile(required=False, help_text="Alias of file.")
     url = serializers.URLField(required=False, help_text="An image to fetch instead; alias `file_url`.")
     file_url = serializers.URLField(required=False, help_text="Alias of url.")
 
