@@ -27,7 +27,7 @@ from django.db import DatabaseError, connections, transaction
 
 from optimizer.fetch import FetchError
 
-from . import lifecycle, sources, storage
+from . import lifecycle, observe, sources, storage
 from .lifecycle import Claim
 from .models import Item
 from .pipeline import INTERNAL_ERROR
@@ -53,6 +53,7 @@ def run(claim: Claim) -> None:
     try:
         name = storage.write(sources.fetched_name(item, claim.generation), sources.fetch_source(item))
     except FetchError as error:
+        observe.fetched(error.code)
         lifecycle.fail(claim, error.code, error.message)
         return
     except DatabaseError:
@@ -61,6 +62,7 @@ def run(claim: Claim) -> None:
         log.exception("fetching item %s failed unexpectedly", item.pk)
         lifecycle.fail(claim, INTERNAL_ERROR, "The image could not be downloaded because of an internal error.")
         return
+    observe.fetched("ok")
     with transaction.atomic():
         if lifecycle.fetched(claim, name):
             transaction.on_commit(partial(enqueue, item.pk, claim.generation))

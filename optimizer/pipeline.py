@@ -20,7 +20,7 @@ from django.db import DatabaseError
 from optimizer.engine import EngineError, Format, Limits, Metadata, Mode, Result, Spec, Target, optimize
 from optimizer.engine import Variant as Encoded
 
-from . import lifecycle, results, s3, storage
+from . import lifecycle, observe, results, s3, storage
 from .downloads import CONTENT_TYPES
 from .lifecycle import Claim
 from .models import Item, Job, Variant
@@ -144,6 +144,7 @@ def write_back(item: Item, written: Encoded, variants: list[Variant]) -> None:
 
 
 def run(claim: Claim) -> None:
+    observe.start_item()
     item = claim.item
     try:
         data = load_source(item)

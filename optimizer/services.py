@@ -15,7 +15,7 @@ from accounts import credits, origins, sealing
 from accounts.models import Account, S3Target
 from optimizer.engine import Spec
 
-from . import lifecycle, results, storage
+from . import lifecycle, observe, results, storage
 from .models import Item, Job
 from .options import family, identity, spec_from_json, to_json
 from .queue import enqueue
@@ -180,6 +180,7 @@ def _create(job: Job, request: WorkRequest, key: Key) -> Submitted:
         # A concurrent request created the same item first: it is the one to report.
         return Submitted(item=Item.objects.get(account_id=job.account_id, identity=key.identity))
     transaction.on_commit(lambda: enqueue(item.pk, item.generation))
+    transaction.on_commit(lambda: observe.submitted(job.face))
     return Submitted(item=item, started=True)
 
 

@@ -115,6 +115,21 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("REDUCER_DEBUG", False, bool, "Service", "Django debug mode. Never in production."),
     Setting("REDUCER_LOG_LEVEL", "INFO", str, "Service", "Log level of the web server and the cluster."),
+    Setting(
+        "REDUCER_LOG_FORMAT",
+        "human",
+        str,
+        "Service",
+        "human: one readable line per event. json: one JSON object per line, with request_id, item_id, job_id, "
+        "account_id, face, outcome, duration_seconds and cpu_seconds as keys.",
+    ),
+    Setting(
+        "REDUCER_METRICS_TOKEN",
+        "",
+        str,
+        "Service",
+        "Bearer token that GET /metrics requires. Empty: /metrics answers only requests from loopback.",
+    ),
     # --- Storage: where state lives ------------------------------------------------------
     Setting(
         "REDUCER_DATA_DIR",
@@ -465,9 +480,17 @@ def _allow_list(entries: tuple[str, ...]) -> None:
         parse_allow_entry(entry)
 
 
+def _log_format(value: str) -> None:
+    if value not in {"human", "json"}:
+        raise ValueError(f"expected human or json, got {value!r}")
+
+
 # Settings whose values need more than their type: checked once read, so a typo stops the start
 # instead of failing every fetch later.
-_VALIDATORS: dict[str, Callable[[Any], None]] = {"REDUCER_FETCH_ALLOW_CIDRS": _allow_list}
+_VALIDATORS: dict[str, Callable[[Any], None]] = {
+    "REDUCER_FETCH_ALLOW_CIDRS": _allow_list,
+    "REDUCER_LOG_FORMAT": _log_format,
+}
 
 
 def load(environ: Mapping[str, str] | None = None) -> dict[str, Any]:

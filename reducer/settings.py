@@ -18,6 +18,10 @@ globals().update(_v)  # every REDUCER_* value is readable as django.conf.setting
 
 DATA_DIR = (BASE_DIR / _v["REDUCER_DATA_DIR"]).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Every web worker and cluster process writes its metrics here and /metrics sums them; it must be
+# set before prometheus_client is first imported, which happens only once Django has these settings.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(DATA_DIR / "metrics"))
+Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
 
 
 def _secret_key() -> str:
@@ -70,6 +74,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: it times and logs every answer, and gives each one its X-Request-ID.
+    "reducer.request_log.observe_requests",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -205,7 +211,24 @@ USE_TZ = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # One JSON object a line; the fields a record carries (request_id, item_id, ...) become keys.
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "filters": {"request_id": {"()": "reducer.logs.RequestIdFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if _v["REDUCER_LOG_FORMAT"] == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": _v["REDUCER_LOG_LEVEL"]},
+    # django-q2 adds a handler of its own format unless its logger already has one.
+    "loggers": {"django-q": {"handlers": ["console"], "level": _v["REDUCER_LOG_LEVEL"], "propagate": False}},
 }

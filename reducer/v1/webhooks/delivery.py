@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from optimizer.fetch import FetchError, FetchPolicy, ForbiddenAddress, InvalidURL, check_url, post
 from optimizer.models import Item
+from reducer import metrics
 
 from .. import results
 from ..errors import ApiError
@@ -38,6 +39,7 @@ def check_webhook_url(url: str, what: str = "The URL") -> None:
     check_url(url, policy(), what)
 
 
+@metrics.counts_webhook_outcomes
 def deliver(event_id: str) -> str:
     """The task: one attempt of one event. Returns what happened, for the task log."""
     event = outbox.claim(event_id)
