@@ -232,7 +232,7 @@ def _finish(args: argparse.Namespace, client: Client, run: Run, reporter: Report
         used: int | None = _charged(client) - charged_before
     except RunError:
         used = None
-    summary = reporter.summary(None if used is None or used < 0 else used, client.retried, run.interrupted)
+    summary = reporter.summary(None if used is None or used < 0 else used, dict(client.retried), run.interrupted)
     if args.json:
         print(json.dumps({"summary": summary}))
     reporter.table(summary)

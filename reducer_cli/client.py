@@ -11,6 +11,7 @@ import json
 import random
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
@@ -81,7 +82,8 @@ class Client:
         self.retries = retries
         self.backoff = backoff
         self.stop = stop or threading.Event()
-        self.retried = 0  # how many requests were sent again (429, 5xx, timeouts): for the summary
+        # Requests sent again, by cause ("429", "503", "ConnectTimeout", ...): for the summary.
+        self.retried: Counter[str] = Counter()
         self._local = threading.local()
         self._lock = threading.Lock()
 
@@ -105,20 +107,20 @@ class Client:
             except (requests.ConnectionError, requests.Timeout) as error:
                 if last:
                     raise RunError("unreachable", f"cannot reach {self.server}: {error.__class__.__name__}") from None
-                self._wait(self._backoff(attempt))
+                self._wait(error.__class__.__name__, self._backoff(attempt))
                 continue
             if response.status_code not in RETRIED_STATUSES or last:
                 return response
-            self._wait(_retry_after(response) or self._backoff(attempt))
+            self._wait(str(response.status_code), _retry_after(response) or self._backoff(attempt))
         raise AssertionError("unreachable: the loop returns or raises")
 
     def _backoff(self, attempt: int) -> float:
         # Jitter spreads the retries of parallel jobs that failed together.
         return min(self.backoff * 2**attempt, MAX_BACKOFF) * random.uniform(0.75, 1.25)
 
-    def _wait(self, seconds: float) -> None:
+    def _wait(self, cause: str, seconds: float) -> None:
         with self._lock:
-            self.retried += 1
+            self.retried[cause] += 1
         # A request waiting to be retried is not in flight yet: a stop (Ctrl-C) ends it here.
         if self.stop.wait(seconds):
             raise Stopped

@@ -107,7 +107,7 @@ class Reporter:
         if self._progress is not None:
             self._progress.stop()
 
-    def summary(self, credits_used: int | None, retries: int, interrupted: bool) -> dict:
+    def summary(self, credits_used: int | None, retries: dict[str, int], interrupted: bool) -> dict:
         elapsed = time.monotonic() - self.started
         sent = self.counts["optimized"] + self.counts["unchanged"] + self.counts["failed"]
         saved = self.bytes_before - self.bytes_after
@@ -134,9 +134,10 @@ class Reporter:
         if self.quiet:
             return
         console = self.console if self.as_json else Console()
-        table = Table(title="reducer-cli: interrupted, run again to resume" if summary["interrupted"] else None)
-        table.add_column("")
-        table.add_column("", justify="right")
+        title = "interrupted: run again to resume" if summary["interrupted"] else "reducer-cli"
+        table = Table(title=title, show_header=False)
+        table.add_column()
+        table.add_column(justify="right")
         for label in ("optimized", "unchanged", "failed", "skipped", "already_done"):
             table.add_row(label.replace("_", " "), str(summary[label]))
         for reason, count in sorted(summary["reasons"].items()):
@@ -150,5 +151,6 @@ class Reporter:
         table.add_row("credits used", "unknown" if credits is None else str(credits))
         table.add_row("time", f"{summary['seconds']:.1f} s ({summary['files_per_minute']:.1f} files/min)")
         if summary["retries"]:
-            table.add_row("requests retried", str(summary["retries"]))
+            causes = ", ".join(f"{cause}: {count}" for cause, count in sorted(summary["retries"].items()))
+            table.add_row("requests retried", causes)
         console.print(table)
