@@ -5,6 +5,7 @@ Every file is a real encoded image, then cut, patched or given chunks in an orde
 
 from __future__ import annotations
 
+import io
 import struct
 
 import numpy as np
@@ -14,6 +15,7 @@ from PIL import Image
 from optimizer.engine import Format, Limits, Metadata, Mode, Spec, Target, optimize
 from optimizer.engine.decode import decode, decoded_bytes, open_image
 from optimizer.engine.errors import CorruptImage, ImageTooLarge, TruncatedImage
+from tests import polyglots
 
 from . import fuzzing
 from .conftest import decoded, encode, photo
@@ -201,11 +203,24 @@ def test_an_image_over_the_decode_limit_is_refused_before_decoding():
     assert optimize(data, LOSSLESS, Limits(max_decode_bytes=64 * 48 * 3)).variants
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="codecs/jpeg.py: mozjpeg-lossless-optimization ends the process (libjpeg's error_exit) on a "
-    "coefficient it cannot re-encode; the lossless JPEG path needs a check or a process of its own",
-)
 def test_a_jpeg_coefficient_out_of_range_does_not_end_the_worker():
+    # libjpeg ends the process on it: the lossless transcode runs in a child of its own
     outcomes = fuzzing.run([("out-of-range DC", jpeg_with_an_out_of_range_coefficient())], "cheap", workers=1)
     assert not fuzzing.undocumented(outcomes), outcomes
+    with pytest.raises(CorruptImage):
+        optimize(jpeg_with_an_out_of_range_coefficient(), LOSSLESS)
+
+
+@pytest.mark.parametrize("policy", [Metadata.STRIP, Metadata.KEEP])
+def test_a_lossless_jpeg_carries_no_comment_even_when_metadata_is_kept(policy):
+    source = polyglots.jpeg()
+    exif = Image.Exif()
+    exif[0x010F] = "Camera maker"
+    image = Image.open(io.BytesIO(source))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality="keep", exif=exif.tobytes(), comment=polyglots.MARKER)
+    (variant,) = optimize(buffer.getvalue(), Spec(targets=(Target(Mode.LOSSLESS),), metadata=policy)).variants
+    assert polyglots.MARKER not in variant.data
+    assert polyglots.same_pixels(variant.data, buffer.getvalue())
+    kept = Image.open(io.BytesIO(variant.data)).getexif().get(0x010F)
+    assert kept == ("Camera maker" if policy is Metadata.KEEP else None)

@@ -7,6 +7,7 @@ tables and trellis lose to plain libjpeg-turbo on many photos, and 4:2:0 caps so
 from __future__ import annotations
 
 import io
+import os
 import struct
 
 import mozjpeg_lossless_optimization as mlo
@@ -14,8 +15,9 @@ import pyvips
 from PIL import Image
 
 from ..decode import Source
+from ..errors import CorruptImage
 from ..metadata import Meta, pillow_kwargs
-from ..spec import Format, Metadata, Mode, Spec
+from ..spec import Format, Mode, Spec
 from . import Lossless, Picture, Setting, flatten, ladder, register
 
 _ICC_CHUNK = 65519
@@ -91,11 +93,10 @@ class JpegCodec:
         if resized:
             return Lossless(None, "", "resampled pixels cannot be stored losslessly as JPEG")
         # Lossless transcoding keeps the coefficients, so the pixels are not rotated: the orientation
-        # tag must stay. ``keep`` copies every marker; otherwise only the colour profile and the
-        # policy's EXIF (with the original orientation) are written.
-        if picture.meta.policy is Metadata.KEEP:
-            return Lossless(mlo.optimize(source.data, copy=mlo.COPY_MARKERS.ALL), "mozjpeg lossless, all markers")
-        data = mlo.optimize(source.data, copy=mlo.COPY_MARKERS.NONE)
+        # tag must stay. No marker is copied as it is (comments and unknown segments can carry
+        # anything): the colour profile and the policy's EXIF and XMP (with the original
+        # orientation) are written again.
+        data = _transcoded(source.data)
         exif = Image.Exif()
         if picture.meta.exif:
             exif.load(picture.meta.exif)
@@ -104,6 +105,29 @@ class JpegCodec:
         exif_bytes = exif.tobytes() if len(exif) else None
         meta = Meta(picture.meta.policy, icc=picture.meta.icc, exif=exif_bytes, xmp=picture.meta.xmp)
         return Lossless(insert_metadata(data, meta), "mozjpeg lossless")
+
+
+def _transcoded(data: bytes) -> bytes:
+    """mozjpeg's lossless transcode, run in a forked child: on a coefficient it cannot re-encode,
+    libjpeg's error handler ends the process, which must cost this image, not the worker."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: transcode, hand the bytes over, and leave without any cleanup
+        status = 1
+        try:
+            os.close(read_end)
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(mlo.optimize(data, copy=mlo.COPY_MARKERS.NONE))
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        transcoded = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0 or not transcoded:
+        raise CorruptImage("the JPEG's coefficients cannot be re-encoded losslessly (damaged image)")
+    return transcoded
 
 
 register(JpegCodec())
