@@ -36,6 +36,10 @@ def bad_request(message: str) -> TinifyError:
     return TinifyError(400, "BadRequest", message)
 
 
+def unexpected() -> TinifyError:
+    return TinifyError(503, "ServiceUnavailable", "The request could not be handled; try again later")
+
+
 def not_found() -> TinifyError:
     return TinifyError(404, "NotFound", "Output not found")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import time
 import uuid
 
@@ -28,6 +29,7 @@ from . import answers, errors, store, wire
 from .errors import TinifyError
 
 FACE = "tinify"
+log = logging.getLogger(__name__)
 
 
 @csrf_exempt
@@ -49,6 +51,10 @@ async def shrink(request: HttpRequest) -> HttpResponse:
         response = await sync_to_async(_shrunk)(item.pk)
     except TinifyError as error:
         response = error.response()
+    except Exception:
+        # The clients parse every error body as JSON; a bare 500 page would reach them as a ParseError.
+        log.exception("the Tinify face failed unexpectedly")
+        response = errors.unexpected().response()
     return await _counted(response, caller)
 
 
@@ -68,6 +74,10 @@ async def output(request: HttpRequest, output_id: str) -> HttpResponse:
             response = await _commanded(caller, parent, commands)
     except TinifyError as error:
         response = error.response()
+    except Exception:
+        # The clients parse every error body as JSON; a bare 500 page would reach them as a ParseError.
+        log.exception("the Tinify face failed unexpectedly")
+        response = errors.unexpected().response()
     return await _counted(response, caller)
 
 
