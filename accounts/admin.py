@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import QuerySet
+from django.db.models import Case, F, QuerySet, Sum, Value, When
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
 from optimizer import s3
 from optimizer.fetch import FetchError, ForbiddenAddress, InvalidURL
@@ -177,14 +180,18 @@ class ApiKeyInline(admin.TabularInline):
         return False  # keys are issued by the action, which shows the plain key once
 
 
-class LedgerInline(admin.TabularInline):
-    model = CreditEntry
-    extra = 0
-    can_delete = False
-    max_num = 0
-    fields = ["created_at", "kind", "pool", "amount", "item", "generation", "note"]
-    readonly_fields = fields
-    ordering = ["-created_at", "-id"]
+# The operator's admin carries the service's name, and its "view site" link opens the public pages.
+admin.site.site_header = "reducer administration"
+admin.site.site_title = "reducer admin"
+admin.site.index_title = "Accounts, jobs and credits"
+admin.site.site_url = "/"
+
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def admin_time(moment) -> str:
+    """Admin times to the second (the default "8 a.m." hides minutes)."""
+    return moment.strftime(TIME_FORMAT) if moment else "-"
 
 
 @admin.register(Account)
@@ -198,10 +205,17 @@ class AccountAdmin(admin.ModelAdmin):
         WebhookEndpointInline,
         S3TargetInline,
         ApiKeyInline,
-        LedgerInline,
     ]
     actions = ["issue_key", "rotate_signing_secret"]
-    readonly_fields = ["webhook_signing_secret"]
+    readonly_fields = ["webhook_signing_secret", "credit_ledger"]
+
+    @admin.display(description="credit ledger")
+    def credit_ledger(self, account: Account) -> str:
+        # The ledger grows by two or three rows per image: a paginated page of its own, not an inline.
+        if account.pk is None:
+            return "-"
+        url = reverse("admin:accounts_creditentry_changelist") + f"?account__id__exact={account.pk}"
+        return format_html('<a href="{}">{} entries</a>', url, account.ledger.count())
 
     @admin.display(description="webhook signing secret")
     def webhook_signing_secret(self, account: Account) -> str:
@@ -267,11 +281,76 @@ class ApiKeyAdmin(admin.ModelAdmin):
         messages.success(request, f"Revoked {queryset.count()} key(s).")
 
 
+# How each kind moves the credits available: a reserve holds one, a release gives it back, a
+# settle turns the hold into a charge (available is unchanged), a top-up adds. A renewal restores
+# the monthly quota; its amount is 0, so the running balance leaves monthly renewals out.
+SIGNED_AMOUNT = Case(
+    When(kind=CreditEntry.Kind.RESERVE, then=-F("amount")),
+    When(kind=CreditEntry.Kind.SETTLE, then=Value(0)),
+    default=F("amount"),
+    output_field=models.IntegerField(),
+)
+
+
+def add_running_balances(entries: list[CreditEntry]) -> None:
+    """Set ``running`` on each entry: its account's signed amounts summed up to and including it.
+
+    For the rows of one page only: one sum per account of what precedes its oldest row on the
+    page, then a running total within the page (a per-row subquery would be computed for every
+    row of the ledger before the page is cut).
+    """
+    by_account: dict[int, list[CreditEntry]] = {}
+    for entry in entries:
+        by_account.setdefault(entry.account_id, []).append(entry)
+    for account_id, rows in by_account.items():
+        rows.sort(key=lambda entry: entry.pk)
+        before = CreditEntry.objects.filter(account_id=account_id, pk__lt=rows[0].pk)
+        running = before.aggregate(total=Sum(SIGNED_AMOUNT))["total"] or 0
+        for entry in rows:
+            running += entry.signed
+            entry.running = running
+
+
+class LedgerChangeList(ChangeList):
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        add_running_balances(list(self.result_list))
+
+
 @admin.register(CreditEntry)
 class CreditEntryAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "account", "kind", "pool", "amount", "item", "note"]
+    list_display = ["when", "account", "kind", "pool", "change", "balance", "item_short", "note"]
     list_filter = ["kind", "pool"]
     search_fields = ["account__name", "note"]
+    list_select_related = ["account"]
+    list_per_page = 100
+    show_full_result_count = False  # a second COUNT(*) over the whole ledger on every filtered page
+    ordering = ["-id"]  # the order of the running balance
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(signed=SIGNED_AMOUNT)
+
+    def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
+        return LedgerChangeList
+
+    @admin.display(description="time", ordering="created_at")
+    def when(self, entry: CreditEntry) -> str:
+        return admin_time(entry.created_at)
+
+    @admin.display(description="available ±")
+    def change(self, entry: CreditEntry) -> str:
+        return f"{entry.signed:+d}" if entry.signed else "0"
+
+    @admin.display(description="running balance")
+    def balance(self, entry: CreditEntry) -> str:
+        return f"{entry.running:+d}"
+
+    @admin.display(description="item")
+    def item_short(self, entry: CreditEntry) -> str:
+        if entry.item_id is None:
+            return "-"
+        url = reverse("admin:optimizer_item_change", args=[entry.item_id])
+        return format_html('<a href="{}">{}</a>', url, str(entry.item_id)[:8])
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
