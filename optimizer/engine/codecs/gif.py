@@ -38,6 +38,9 @@ def _exact_palette(im: Image.Image) -> Image.Image | None:
 
 
 def _save(picture: Picture, frames: list[Image.Image]) -> bytes:
+    for frame in frames:
+        # Pillow writes a frame's comment, which palettes copy from the source: a comment can carry anything
+        frame.info.pop("comment", None)
     buf = io.BytesIO()
     frames[0].save(buf, "GIF", optimize=True, **picture.animation_kwargs(frames))
     return buf.getvalue()

@@ -40,9 +40,14 @@ _PILLOW_METHODS = {"median cut": Image.Quantize.MEDIANCUT, "max coverage": Image
 _KMEANS_MAX_COLOURS = 1 << 15
 
 
+# Kept metadata is EXIF, XMP (an iTXt chunk) and colour; comments (tEXt, zTXt) and chunks of unknown
+# meaning can carry anything, so they never ride along. Animation chunks keep an APNG one.
+_KEPT_CHUNKS = [b"eXIf", b"iTXt", b"iCCP", b"sRGB", b"gAMA", b"cHRM", b"cICP", b"pHYs", b"acTL", b"fcTL", b"fdAT"]
+
+
 def _oxipng(data: bytes, policy: Metadata = Metadata.KEEP) -> bytes:
     # Level 2 keeps nearly all of level 6's gain at a fraction of the time; "safe" keeps colour chunks.
-    strip = oxipng.StripChunks.none() if policy is Metadata.KEEP else oxipng.StripChunks.safe()
+    strip = oxipng.StripChunks.keep(_KEPT_CHUNKS) if policy is Metadata.KEEP else oxipng.StripChunks.safe()
     return oxipng.optimize_from_memory(data, level=2, strip=strip)
 
 
