@@ -12,6 +12,7 @@ class Job(models.Model):
         SHORTPIXEL = "shortpixel"
         V1 = "v1"
         S3 = "s3"
+        TINIFY = "tinify"
         INTERNAL = "internal"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

@@ -32,7 +32,7 @@ INTERNAL_ERROR = "internal_error"
 CLEAN = "clean"  # the variant served instead of the source when no variant is smaller
 # Faces that serve their first target's file from this host, and so need a stand-in for the source
 # when that file is not smaller. The ShortPixel face answers the client's own URL instead.
-SERVES_FIRST_TARGET = (Job.Face.V1, Job.Face.S3)
+SERVES_FIRST_TARGET = (Job.Face.V1, Job.Face.S3, Job.Face.TINIFY)
 
 
 def engine_limits() -> Limits:

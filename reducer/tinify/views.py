@@ -21,14 +21,14 @@ from django.views.decorators.csrf import csrf_exempt
 from accounts import keys, throttling
 from accounts.models import Account, Plan
 from optimizer.downloads import CONTENT_TYPES
-from optimizer.models import Item, Variant
+from optimizer.models import Item, Job, Variant
 from optimizer.services import UploadSource, UrlSource, WorkRequest, submit
 from optimizer.waiting import wait_until_settled
 
 from . import answers, errors, store, wire
 from .errors import TinifyError
 
-FACE = "tinify"
+FACE = Job.Face.TINIFY
 log = logging.getLogger(__name__)
 
 

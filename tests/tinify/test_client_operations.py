@@ -11,6 +11,7 @@ import requests
 import tinify
 from PIL import Image
 
+from tests import polyglots
 from tests.conftest import photo_bytes
 
 from .conftest import charged, opened
@@ -192,3 +193,13 @@ def test_store_into_an_s3_compatible_server(client, s3_server):
     source.store(service="s3", aws_access_key_id="x", aws_secret_access_key="y", path=f"{bucket}/plain.jpg")
     assert s3_server.keys(bucket) == ["images/photo.jpg", "plain.jpg"]
     assert charged(account) == 2
+
+
+def test_an_image_that_cannot_be_made_smaller_comes_back_cleaned(client):
+    data = polyglots.jpeg()  # already at a low quality; a script rides in a comment and after the end
+
+    result = tinify.from_buffer(data).result()
+
+    assert result.media_type == "image/jpeg"
+    assert opened(result.to_buffer()).size == (320, 240)
+    assert polyglots.MARKER not in result.to_buffer()

@@ -140,7 +140,7 @@ def test_an_unknown_output_is_a_client_error(client, tinify_web):
 
 def test_an_item_that_failed_inside_is_a_server_error(client):
     account, _ = client
-    job = Job.objects.create(account=account, face="tinify")
+    job = Job.objects.create(account=account, face=Job.Face.TINIFY)
     item = Item.objects.create(
         job=job, account=account, identity=uuid.uuid4().hex, options={}, status="failed", error_code="internal_error"
     )
