@@ -56,10 +56,14 @@ def test_from_url_to_file(client, origin, tmp_path, cluster):
     data = photo_bytes(240, 180)
     url = origin.serve("/tinify/photo.jpg", data)
 
-    tinify.from_url(url).to_file(str(tmp_path / "out.jpg"))
+    source = tinify.from_url(url)
+    source.to_file(str(tmp_path / "out.jpg"))
+    resized = source.resize(method="scale", width=120).to_buffer()  # from the download kept, not fetched again
 
     assert 0 < (tmp_path / "out.jpg").stat().st_size < len(data)
-    assert charged(account) == 1
+    assert opened(resized).size == (120, 90)
+    assert [path for path, _ in origin.requests].count("/tinify/photo.jpg") == 1
+    assert charged(account) == 2
 
 
 def test_shrink_answers_as_tinify_does(client, tinify_web):
