@@ -87,8 +87,7 @@ class Command(BaseCommand):
             [
                 sys.executable,
                 "-m",
-                "uvicorn",
-                "reducer.asgi:application",
+                "reducer.webserver",
                 "--host",
                 settings.REDUCER_HOST,
                 "--port",
@@ -97,8 +96,6 @@ class Command(BaseCommand):
                 str(settings.REDUCER_WEB_WORKERS),
                 "--log-level",
                 settings.REDUCER_LOG_LEVEL.lower(),
-                "--timeout-graceful-shutdown",
-                "5",
             ]
         )
 
