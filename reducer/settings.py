@@ -77,7 +77,7 @@ MIDDLEWARE = [
     # Outermost: it times and logs every answer, and gives each one its X-Request-ID.
     "reducer.request_log.observe_requests",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "reducer.static_files.AsyncWhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -1,9 +1,10 @@
 """The ShortPixel-compatible endpoints: HTTP 200 and Status.Code JSON, always.
 
 Views are async: a request that waits (``wait``, up to 30 s) costs a coroutine, not a thread,
-so hundreds of waiting clients do not slow a quick api-status call. The database work runs in
-``sync_to_async``; a client that hangs up at once (the plugin's fire-and-forget first call)
-still gets its work started (see reducer.asgi.FinishWhenClientLeaves).
+so hundreds of waiting clients do not slow a quick api-status call. The database work runs on
+the loop's thread pool (optimizer.pooled), in one hand-off for a request that does not wait; a
+client that hangs up at once (the plugin's fire-and-forget first call) still gets its work
+started (see reducer.asgi.FinishWhenClientLeaves).
 """
 
 from __future__ import annotations
@@ -11,20 +12,22 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 from dataclasses import dataclass
 from functools import cache
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from PIL import Image
 
-from accounts.keys import KeyRejected, authenticate
+from accounts import throttling
+from accounts.keys import KeyRejected, authenticate, digest
 from accounts.models import Account
 from optimizer import maintenance, services
 from optimizer.fetch import FetchError, check_url
 from optimizer.models import Item
+from optimizer.pooled import in_pool
 from optimizer.sources import fetch_policy
 from optimizer.waiting import wait_until_settled
 
@@ -57,12 +60,24 @@ def _refuse(status: Status, message: str = "") -> JsonResponse:
     return _answer({"Status": status_body(status, message)})
 
 
-def _account(data: dict) -> Account:
+def _account(data: dict, *, work: bool = False) -> Account:
+    """The key's account; for ``work`` (reducer.php, post-reducer.php) also one request of its rate
+    limit, shared with the other faces."""
     try:
-        return authenticate(data.get("key"))
+        account = authenticate(data.get("key"))
     except KeyRejected as rejected:
         message = "The API key has been revoked." if rejected.reason == "revoked" else ""
         raise wire.WireError(Status.INVALID_KEY, message) from None
+    if work:
+        now = time.time()
+        rate = throttling.hit(digest(data["key"]), account.plan.rate_limit_per_minute, now)
+        if not rate.allowed:
+            # -404 "queue full", with HTTP 200: the SDK sleeps and retries it, the plugin retries it
+            # as a server error. A 429 would fail the plugin's item for good; -403 would make the
+            # SDK throw (quota) and the plugin stop until its quota check clears.
+            wait = rate.retry_after(now)
+            raise wire.WireError(Status.QUEUE_FULL, f"Too many requests for this key; retry in {wait} s.")
+    return account
 
 
 def _submit(account: Account, requests: list[tuple[int, services.WorkRequest]], entries: list, refresh: bool) -> None:
@@ -100,15 +115,21 @@ def _render(entries: list[Entry], data: dict) -> dict | list:
     return results
 
 
+def _prepare_and_answer(prepare, request: HttpRequest) -> tuple[dict, list[Entry], dict | list | None]:
+    """Prepare; a request that does not wait is answered in the same hand-off (None: it waits)."""
+    data, entries = prepare(request)
+    return data, entries, None if wire.wait_seconds(data) else _render(entries, data)
+
+
 async def _work_and_answer(prepare, request: HttpRequest) -> JsonResponse:
     try:
-        data, entries = await sync_to_async(prepare)(request)
+        data, entries, answer = await in_pool(_prepare_and_answer, prepare, request)
     except wire.WireError as refused:
         return _refuse(refused.status, refused.message)
-    wait = wire.wait_seconds(data)
-    if wait:
-        await wait_until_settled([entry.item_id for entry in entries if entry.item_id], wait)
-    return _answer(await sync_to_async(_render)(entries, data))
+    if answer is None:
+        await wait_until_settled([entry.item_id for entry in entries if entry.item_id], wire.wait_seconds(data))
+        answer = await in_pool(_render, entries, data)
+    return _answer(answer)
 
 
 # --- reducer.php: URLs ------------------------------------------------------------------------
@@ -116,7 +137,7 @@ async def _work_and_answer(prepare, request: HttpRequest) -> JsonResponse:
 
 def _prepare_urls(request: HttpRequest) -> tuple[dict, list[Entry]]:
     data = wire.json_body(request)
-    account = _account(data)
+    account = _account(data, work=True)
     urls = data.get("urllist")
     if not isinstance(urls, list) or not urls:
         raise wire.WireError(Status.URL_MISSING)
@@ -163,10 +184,10 @@ def _safe_name(path: str) -> str:
 def _prepare_uploads(request: HttpRequest) -> tuple[dict, list[Entry]]:
     if request.content_type == "multipart/form-data":
         data = wire.form_fields(request)
-        account = _account(data)
+        account = _account(data, work=True)
         return data, _uploaded(request, data, account)
     data = wire.json_body(request)
-    account = _account(data)
+    account = _account(data, work=True)
     if data.get("file_urls"):
         return data, _polled(data, account)
     raise wire.WireError(Status.UPLOADS_MISSING)
@@ -282,7 +303,7 @@ def _plain(handler):
     @csrf_exempt
     async def view(request: HttpRequest) -> JsonResponse:
         try:
-            return _answer(await sync_to_async(handler)(request))
+            return _answer(await in_pool(handler, request))
         except wire.WireError as refused:
             return _refuse(refused.status, refused.message)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from adrf.views import APIView
@@ -22,6 +24,7 @@ from accounts.models import Plan
 from optimizer.downloads import CONTENT_TYPES
 from optimizer.engine.decode import ALLOWED
 from optimizer.models import Item
+from optimizer.pooled import in_pool
 from optimizer.services import UploadSource, WorkRequest, submit
 from optimizer.waiting import wait_until_settled
 
@@ -145,6 +148,25 @@ def _compressed_file(item_id, stem: str) -> HttpResponse:
 
 
 class JobView(V1View):
+    """GET /api/v1/jobs/{id}: a sync view served from the loop's thread pool.
+
+    Django would run a sync view in a thread made for each request, with a database connection
+    opened for it and dropped after; the pool's threads keep theirs (see optimizer.pooled).
+    """
+
+    @classmethod
+    def as_view(cls, **initkwargs) -> Callable[..., Awaitable[HttpResponse]]:
+        view = super().as_view(**initkwargs)
+
+        def rendered(request, *args, **kwargs) -> HttpResponse:
+            response = view(request, *args, **kwargs)
+            return response.render() if hasattr(response, "render") else response
+
+        async def pooled_view(request, *args, **kwargs) -> HttpResponse:
+            return await in_pool(rendered, request, *args, **kwargs)
+
+        return functools.update_wrapper(pooled_view, view)
+
     @extend_schema(
         operation_id="job",
         responses={200: serializers.Job, **_error_responses(*_KEYED_ERRORS, "not_found", "expired")},
