@@ -19,7 +19,7 @@ class TinifyServer(WebServer):
     """A real uvicorn like ``web``, with store pointed at the S3 test server; ``tls`` serves https
     with a self-signed certificate (the Node client speaks nothing else)."""
 
-    def __init__(self, s3_url: str, tls: tuple[str, str] | None = None) -> None:
+    def __init__(self, s3_url: str, tls: tuple[str, str] | None = None, **env: str) -> None:
         self.port = free_port()
         scheme = "https" if tls else "http"
         self.url = f"{scheme}://127.0.0.1:{self.port}"
@@ -33,6 +33,7 @@ class TinifyServer(WebServer):
             REDUCER_PUBLIC_URL=self.url,
             REDUCER_TINIFY_S3_ENDPOINT=s3_url,
             REDUCER_TINIFY_WAIT="45",
+            **env,
         )
         self.verify = tls[0] if tls else True
         wait_for(self._healthy, timeout=30, interval=0.1, message="the web server did not start")
