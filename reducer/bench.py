@@ -2,6 +2,7 @@
 
     .venv/bin/python -m reducer.bench                      # starts a throwaway service
     .venv/bin/python -m reducer.bench --url URL --key KEY  # measures a running one
+    .venv/bin/python -m reducer.bench --load [--setup postgres]  # concurrent clients, see reducer.loadbench
 
 It prints, in one run:
 * sync round trips, p50/p99, for a 200 KB JPEG (lossy, original format) through each face in
@@ -105,8 +106,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def throwaway_service(credits: int) -> Iterator[tuple[str, str, int]]:
-    """`manage.py serve` on a free port with a fresh data folder; yields (base URL, API key, its PID)."""
+def throwaway_service(credits: int, **settings: str) -> Iterator[tuple[str, str, int]]:
+    """`manage.py serve` on a free port with a fresh data folder and any extra REDUCER_* ``settings``;
+    yields (base URL, API key, its PID)."""
     data_dir = Path(tempfile.mkdtemp(prefix="reducer-bench-"))
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"REDUCER_DATABASE_URL", "REDUCER_REDIS_URL"}}
@@ -119,6 +121,7 @@ def throwaway_service(credits: int) -> Iterator[tuple[str, str, int]]:
         REDUCER_RATE_LIMIT_PER_MINUTE="100000",
         REDUCER_FETCH_ALLOW_CIDRS="127.0.0.0/8",  # the benchmark's origin server is local
     )
+    env.update(settings)
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     created = subprocess.run(
@@ -299,7 +302,15 @@ def main(argv: list[str] | None = None) -> None:
         help="instead: time WordPress uploads (default images: the corpus's 2-4 MP JPEG photos, else a sample)",
     )
     parser.add_argument("--mode", type=int, default=1, choices=(0, 1, 2), help="--wordpress: ShortPixel lossy value")
-    args = parser.parse_args(argv)
+    parser.add_argument("--load", action="store_true", help="instead: concurrent clients (python -m reducer.loadbench)")
+    args, rest = parser.parse_known_args(argv)
+    if args.load:
+        from reducer import loadbench
+
+        loadbench.main([*rest, *(["--url", args.url, "--key", args.key] if args.url else [])])
+        return
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     faces = args.face or list(FACES)
     if args.url and not args.key:
         parser.error("--url needs --key")
