@@ -6,7 +6,8 @@
 Migrates the configured database, opens a scratch account and starts a real `manage.py qcluster`.
 Then, with tiny distinct uploads (so the figures are the queue and bookkeeping, not image work):
 latency, one item at a time, submit -> start and submit -> done; throughput, a burst of items
-submitted at once, items/s from the first submit to the last item done.
+submitted at once, items/s from the first submit to the last item done. With --kill, the worker
+running the burst's first item to start is SIGKILLed: the burst's time then shows crash recovery.
 Use a scratch database: the account and its items stay behind.
 """
 
@@ -46,6 +47,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=200, help="items in the throughput burst")
     parser.add_argument("--latency-items", type=int, default=30, help="items timed one at a time")
+    parser.add_argument("--kill", action="store_true", help="SIGKILL the worker of a running burst item")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reducer.settings")
     django.setup()
@@ -87,6 +89,7 @@ def main(argv: list[str] | None = None) -> None:
             dones.append((item.finished_at - item.created_at).total_seconds())
         begun = time.time()
         burst = [submit(args.latency_items + seed).pk for seed in range(args.items)]
+        killed = kill_a_worker(Item.objects.filter(pk__in=burst)) if args.kill else None
         while Item.objects.filter(pk__in=burst, status__in=pending).exists():
             time.sleep(0.05)
         finished = Item.objects.filter(pk__in=burst)
@@ -103,6 +106,25 @@ def main(argv: list[str] | None = None) -> None:
         f" (p90 {percentile(dones, 0.9) * 1000:.0f})"
     )
     print(f"  throughput, {args.items} items at once: {args.items / (last - begun):.1f} items/s, {failed} failed")
+    if killed is not None:
+        attempts = Item.objects.get(pk=killed).attempts
+        print(
+            f"  one worker SIGKILLed mid-item: the {args.items} items took {last - begun:.1f} s;"
+            f" the killed item ended after {attempts} attempts"
+        )
+
+
+def kill_a_worker(burst) -> str:
+    """SIGKILL the worker process running the first burst item seen running; its item's id."""
+    from optimizer.models import Item
+
+    while True:
+        running = burst.filter(status=Item.Status.RUNNING).values_list("pk", "worker").first()
+        if running is not None:
+            item_id, worker = running
+            os.kill(int(worker.rsplit(":", 1)[1]), signal.SIGKILL)
+            return item_id
+        time.sleep(0.001)
 
 
 def connection_name() -> str:

@@ -27,7 +27,7 @@ from django.db import DatabaseError, connections, transaction
 
 from optimizer.fetch import FetchError
 
-from . import lifecycle, observe, sources, storage
+from . import heartbeat, lifecycle, observe, sources, storage
 from .lifecycle import Claim
 from .models import Item
 from .pipeline import INTERNAL_ERROR
@@ -89,6 +89,8 @@ class _Fetcher:
         while True:
             self._nudged.wait(IDLE_POLL)
             self._nudged.clear()
+            if heartbeat.draining():
+                continue  # the cluster is stopping: downloads in flight end, no new one starts
             # Claim only what a free thread starts at once: a lease then covers one download.
             while self._free.acquire(blocking=False):
                 claim = self._claim_next()

@@ -27,16 +27,20 @@ from accounts import credits
 from . import results, storage
 from .models import Item, Variant
 from .options import spec_from_json
+from .queue import enqueue
 from .signals import item_finished
 
 POISON_CODE = "poison_input"
+# Not "timeout": that code is the fetcher's, for a download that ran out of time.
+TIMEOUT_CODE = "processing_timeout"
 FETCH_LEASE_MARGIN = 30  # seconds past the download deadline for storing the bytes
 FETCH_CANDIDATES = 10  # oldest waiting URLs a fetcher tries to claim in one look
 
 
 def lease_duration() -> timedelta:
-    # Longer than the task timeout: once it has run out the worker is surely gone.
-    return timedelta(seconds=settings.REDUCER_TASK_TIMEOUT + 5)
+    # Short, whatever the task timeout: the worker's keeper renews it (optimizer.heartbeat) while
+    # the worker lives, so a lease that ran out means a dead worker.
+    return timedelta(seconds=settings.REDUCER_LEASE_SECONDS)
 
 
 def fetch_lease_duration() -> timedelta:
@@ -141,6 +145,53 @@ def fail_if_exhausted(item_id, generation: int) -> bool:
         POISON_CODE,
         f"Processing stopped its worker {attempts} times; this input is not retried.",
     )
+
+
+def _held_by(worker: str):
+    return Item.objects.filter(status=Item.Status.RUNNING, worker=worker)
+
+
+def renew(worker: str) -> int:
+    """Extend the leases of the optimizing steps ``worker`` runs, short of their deadline; returns
+    how many. A fetch step keeps the fixed lease its download deadline bounds."""
+    now = timezone.now()
+    deadline = now - timedelta(seconds=settings.REDUCER_TASK_TIMEOUT)
+    running = _held_by(worker).filter(SOURCE_READY, started_at__gt=deadline)
+    return running.update(lease_expires_at=now + lease_duration())
+
+
+def time_out(worker: str) -> int:
+    """Fail the optimizing steps ``worker`` has run for longer than the task timeout, as ``timeout``:
+    the input is too slow to optimize, which is not the same as one that kills its worker."""
+    deadline = timezone.now() - timedelta(seconds=settings.REDUCER_TASK_TIMEOUT)
+    late = _held_by(worker).filter(SOURCE_READY, started_at__lte=deadline)
+    failed = 0
+    for item_id, generation, attempt in late.values_list("pk", "generation", "attempts"):
+        held = Item.objects.filter(pk=item_id, generation=generation, attempts=attempt, status=Item.Status.RUNNING)
+        message = f"Processing took longer than {settings.REDUCER_TASK_TIMEOUT} s and was stopped."
+        failed += _finish_failed(held, item_id, generation, TIMEOUT_CODE, message)
+    return failed
+
+
+def release(worker: str) -> int:
+    """Give back the items ``worker`` runs (a draining cluster past its grace): queued again at once,
+    with the attempt not counted against the input, and enqueued for any cluster to take."""
+    released = 0
+    for item_id, generation, attempt in _held_by(worker).values_list("pk", "generation", "attempts"):
+        with transaction.atomic():
+            moved = Item.objects.filter(
+                pk=item_id, generation=generation, attempts=attempt, status=Item.Status.RUNNING, worker=worker
+            ).update(
+                status=Item.Status.QUEUED,
+                attempts=F("attempts") - 1,
+                lease_expires_at=None,
+                worker="",
+                enqueued_at=timezone.now(),
+            )
+            if moved:
+                transaction.on_commit(partial(enqueue, item_id, generation))
+                released += 1
+    return released
 
 
 def complete(claim: Claim, variants: list[Variant], original_size: int, source_sha256: str) -> bool:

@@ -13,12 +13,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.models import Schedule
 
 from . import lifecycle, storage
-from .models import Item, Variant
+from .models import Item, Variant, WorkerBeat
 from .queue import enqueue
 
 log = logging.getLogger(__name__)
@@ -55,18 +56,28 @@ def _requeue(item_id, generation: int, enqueued_at) -> bool:
     return bool(moved)
 
 
-def sweep() -> dict:
-    """One pass over lost work. Returns counts, for the task log."""
+def recover_orphans() -> dict:
+    """Re-enqueue (or fail as poison inputs) the running items whose worker died: their lease ran out.
+    Cheap enough for every worker's keeper to run each heartbeat (optimizer.heartbeat)."""
     now = timezone.now()
     stale = now - timedelta(seconds=settings.REDUCER_REQUEUE_AFTER)
-    counts = {"requeued_running": 0, "requeued_queued": 0, "poisoned": 0}
-    # Orphans: their worker died (lease run out). One re-enqueue per REQUEUE_AFTER at most.
-    orphaned = Item.objects.filter(status=Item.Status.RUNNING, lease_expires_at__lt=now, enqueued_at__lt=stale)
+    counts = {"requeued_running": 0, "poisoned": 0}
+    # Once per lease that ran out (not re-enqueued since), then at most once per REQUEUE_AFTER.
+    not_resent = Q(enqueued_at__lt=F("lease_expires_at")) | Q(enqueued_at__lt=stale)
+    orphaned = Item.objects.filter(not_resent, status=Item.Status.RUNNING, lease_expires_at__lt=now)
     for item_id, generation, enqueued_at in orphaned.values_list("pk", "generation", "enqueued_at"):
         if lifecycle.fail_if_exhausted(item_id, generation):
             counts["poisoned"] += 1
         elif _requeue(item_id, generation, enqueued_at):
             counts["requeued_running"] += 1
+    return counts
+
+
+def sweep() -> dict:
+    """One pass over lost work. Returns counts, for the task log."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.REDUCER_REQUEUE_AFTER)
+    counts = {**recover_orphans(), "requeued_queued": 0}
     # A queued item waits its turn while the queue is busy; only with the queue drained is an
     # old queued item certainly lost (never enqueued, or dropped by the broker).
     if get_broker().queue_size() == 0:
@@ -75,6 +86,8 @@ def sweep() -> dict:
             counts["requeued_queued"] += _requeue(item_id, generation, enqueued_at)
     if any(counts.values()):
         log.warning("sweep: %s", counts)
+    # Rows of worker processes gone for an hour say nothing more to /healthz.
+    WorkerBeat.objects.filter(seen_at__lt=now - timedelta(hours=1)).delete()
     return counts
 
 

@@ -157,3 +157,15 @@ class WebhookEvent(models.Model):
     @property
     def message_id(self) -> str:
         return f"msg_{self.id.hex}"
+
+
+class WorkerBeat(models.Model):
+    """A task worker process seen alive: its keeper thread writes the row every heartbeat, so
+    /healthz can tell whether anything will take queued work."""
+
+    name = models.CharField(primary_key=True, max_length=100, help_text="host:pid of the worker process.")
+    seen_at = models.DateTimeField(db_index=True)
+    draining = models.BooleanField(default=False, help_text="Stopping: takes no new work.")
+
+    def __str__(self) -> str:
+        return self.name

@@ -207,8 +207,35 @@ SETTINGS: tuple[Setting, ...] = (
         300,
         int,
         "Jobs",
-        "Seconds one item may run before its worker is stopped; its lease lasts 5 s longer.",
+        "Seconds one item may run; then it fails with the error code `processing_timeout` and its worker is stopped.",
         minimum=1,
+    ),
+    Setting(
+        "REDUCER_LEASE_SECONDS",
+        30,
+        int,
+        "Jobs",
+        "Seconds a running item's lease lasts past its last renewal; a worker that died (killed, out of memory) "
+        "loses its item this long after, and another worker takes it.",
+        minimum=5,
+    ),
+    Setting(
+        "REDUCER_HEARTBEAT_SECONDS",
+        10,
+        int,
+        "Jobs",
+        "How often each worker process renews the leases of its running items, marks itself alive for /healthz "
+        "and looks for items whose lease ran out. Keep it well under REDUCER_LEASE_SECONDS.",
+        minimum=1,
+    ),
+    Setting(
+        "REDUCER_DRAIN_GRACE",
+        30,
+        int,
+        "Jobs",
+        "Seconds a stopping cluster (SIGTERM) lets its running items finish; those still running then are "
+        "released to other clusters at once.",
+        minimum=0,
     ),
     Setting(
         "REDUCER_MAX_ATTEMPTS",

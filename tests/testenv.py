@@ -8,7 +8,10 @@ import os
 
 TEST_ENVIRONMENT = {
     "REDUCER_DATA_DIR": "var/test",
-    "REDUCER_TASK_TIMEOUT": "15",  # lease 20 s, broker redelivery after 25 s
+    "REDUCER_TASK_TIMEOUT": "60",  # a slow item on a loaded machine is not a `timeout`
+    "REDUCER_LEASE_SECONDS": "6",  # a killed worker's item is taken again within seconds
+    "REDUCER_HEARTBEAT_SECONDS": "2",
+    "REDUCER_DRAIN_GRACE": "5",  # a stopped test cluster ends within the fixtures' 15 s
     "REDUCER_QUEUE_POLL": "0.05",
     "REDUCER_REQUEUE_AFTER": "5",
     "REDUCER_QUEUE_NAME": f"reducer-test-{os.getpid()}",

@@ -27,6 +27,7 @@ class Status(IntEnum):
     INTERNAL_ERROR = -303
     INVALID_KEY = -401
     QUOTA_EXCEEDED = -403
+    QUEUE_FULL = -404  # also: over the key's rate limit (the clients sleep and retry it)
 
 
 MESSAGES = {
@@ -51,6 +52,7 @@ MESSAGES = {
     Status.INTERNAL_ERROR: "Internal error while optimizing the image.",
     Status.INVALID_KEY: "Invalid API key. Please check that the API key is the one provided to you.",
     Status.QUOTA_EXCEEDED: "Quota exceeded. Top up the account or wait for the monthly renewal.",
+    Status.QUEUE_FULL: "Too many requests; retry shortly.",
 }
 
 # Stable error codes of the engine, the fetcher and the job model, as ShortPixel numbers.
@@ -70,6 +72,9 @@ FOR_ERROR_CODE = {
     "too_large": Status.FILE_TOO_BIG,
     "origin_not_allowed": Status.DOMAIN_NOT_ALLOWED,
     "internal_error": Status.INTERNAL_ERROR,
+    # Ran past the task timeout: a final failure (the SDK retries only -305, the plugin shows it);
+    # the same input would run out of time again.
+    "processing_timeout": Status.INTERNAL_ERROR,
 }
 
 

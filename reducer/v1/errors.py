@@ -28,6 +28,7 @@ STATUS = {
     "fetch_failed": 422,
     "not_ready": 422,
     "target_unreachable": 422,
+    "timeout": 422,
     "rate_limit_exceeded": 429,
     "compression_failed": 500,
     "not_implemented": 501,
@@ -53,6 +54,7 @@ ITEM_ERRORS = {
     "origin_not_allowed": "origin_not_allowed",
     "poison_input": "compression_failed",
     "internal_error": "compression_failed",
+    "processing_timeout": "timeout",  # the item ran past REDUCER_TASK_TIMEOUT; not retried
     "s3_write_failed": "s3_write_failed",
 }
 

@@ -16,6 +16,7 @@ EXPECTED = {
     "forbidden_address": 422,
     "download_failed": 422,
     "timeout": 422,
+    "processing_timeout": 422,
     "too_large": 413,
     "poison_input": 500,
     "internal_error": 500,

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand
 from accounts.models import Account
 from accounts.onboarding import open_account
 
-STOP_GRACE_SECONDS = 15
+STOP_GRACE_SECONDS = 15  # for the web server, and for the cluster past its drain grace
 
 
 def next_steps(base_url: str, key: str | None) -> str:
@@ -102,15 +102,22 @@ class Command(BaseCommand):
     def _start_cluster(self) -> subprocess.Popen:
         return self._spawn([sys.executable, str(settings.BASE_DIR / "manage.py"), "qcluster"])
 
+    @staticmethod
+    def _stop_within(name: str) -> int:
+        # The cluster drains on SIGTERM: its running items get REDUCER_DRAIN_GRACE seconds to finish,
+        # then are given back to other clusters (optimizer.heartbeat); killed sooner, they would wait
+        # for their lease instead.
+        return STOP_GRACE_SECONDS + (settings.REDUCER_DRAIN_GRACE if name == "cluster" else 0)
+
     def _stop(self, children: dict[str, subprocess.Popen]) -> None:
         for process in children.values():
             if process.poll() is None:
                 process.terminate()
         for name, process in children.items():
             try:
-                process.wait(timeout=STOP_GRACE_SECONDS)
+                process.wait(timeout=self._stop_within(name))
             except subprocess.TimeoutExpired:
-                self.stderr.write(f"the {name} process did not stop in {STOP_GRACE_SECONDS} s; killing it")
+                self.stderr.write(f"the {name} process did not stop in {self._stop_within(name)} s; killing it")
             # Whatever the main process left behind (workers, sentinel) goes with its group.
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
