@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import logging
-import uuid
+from datetime import timedelta
 
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
+from django.db.models import Min
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django_q.brokers import get_broker
 from PIL import features
 
 from optimizer.engine.codecs.png import palette_builder
+from optimizer.models import Item, WorkerBeat
 
 log = logging.getLogger(__name__)
 
 CODECS = ("jpg", "zlib", "webp", "avif")  # Pillow feature names: JPEG, PNG (zlib), WebP, AVIF
+WORKER_SEEN_WITHIN = timedelta(minutes=1)
 
 
 def _database() -> str:
@@ -33,14 +36,33 @@ def _broker() -> str:
 
 
 def _storage() -> str:
-    probe = default_storage.save(f"health/{uuid.uuid4().hex}", ContentFile(b"ok"))
-    try:
-        with default_storage.open(probe) as handle:
-            if handle.read() != b"ok":
-                raise RuntimeError("storage returned other bytes than were written")
-    finally:
-        default_storage.delete(probe)
+    # A read, not a write: a probe file on every call would make each load balancer check a write.
+    default_storage.exists("healthz-probe")
     return type(default_storage).__name__
+
+
+def work() -> dict:
+    """Whether anything will take queued work: worker processes seen in the last minute (their
+    keepers write a row each heartbeat, optimizer.heartbeat; draining ones not counted), queue
+    depth and the oldest queued item's age. Reads only."""
+    now = timezone.now()
+    alive = WorkerBeat.objects.filter(seen_at__gte=now - WORKER_SEEN_WITHIN, draining=False).count()
+    queued = Item.objects.filter(status=Item.Status.QUEUED)
+    depth = queued.count()
+    oldest = queued.aggregate(oldest=Min("enqueued_at"))["oldest"] if depth else None
+    age = max(round((now - oldest).total_seconds()), 0) if oldest else 0
+    return {"workers_alive": alive, "queue_depth": depth, "oldest_queued_seconds": age}
+
+
+def _workers() -> dict:
+    state = work()
+    detail = (
+        f"{state['workers_alive']} worker(s) seen in the last minute; {state['queue_depth']} item(s) queued, "
+        f"the oldest for {state['oldest_queued_seconds']} s"
+    )
+    if state["queue_depth"] and not state["workers_alive"]:
+        raise RuntimeError(f"no worker alive and work is waiting: {detail}")
+    return {"detail": detail, **state}
 
 
 def _codecs() -> str:
@@ -50,14 +72,21 @@ def _codecs() -> str:
     return f"{', '.join(CODECS)}; palettes: {palette_builder()}"
 
 
-CHECKS = {"database": _database, "broker": _broker, "storage": _storage, "codecs": _codecs}
+CHECKS = {
+    "database": _database,
+    "broker": _broker,
+    "storage": _storage,
+    "codecs": _codecs,
+    "workers": _workers,
+}
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
     report: dict[str, dict] = {}
     for name, check in CHECKS.items():
         try:
-            report[name] = {"ok": True, "detail": check()}
+            found = check()  # a detail, or a detail with figures
+            report[name] = {"ok": True, **(found if isinstance(found, dict) else {"detail": found})}
         except Exception as error:  # each failure is reported, never raised
             log.warning("health check %s failed: %s", name, error)
             report[name] = {"ok": False, "detail": str(error) or type(error).__name__}
