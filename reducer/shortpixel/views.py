@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 from dataclasses import dataclass
 from functools import cache
 
@@ -20,7 +21,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from PIL import Image
 
-from accounts.keys import KeyRejected, authenticate
+from accounts import throttling
+from accounts.keys import KeyRejected, authenticate, digest
 from accounts.models import Account
 from optimizer import maintenance, services
 from optimizer.fetch import FetchError, check_url
@@ -58,12 +60,24 @@ def _refuse(status: Status, message: str = "") -> JsonResponse:
     return _answer({"Status": status_body(status, message)})
 
 
-def _account(data: dict) -> Account:
+def _account(data: dict, *, work: bool = False) -> Account:
+    """The key's account; for ``work`` (reducer.php, post-reducer.php) also one request of its rate
+    limit, shared with the other faces."""
     try:
-        return authenticate(data.get("key"))
+        account = authenticate(data.get("key"))
     except KeyRejected as rejected:
         message = "The API key has been revoked." if rejected.reason == "revoked" else ""
         raise wire.WireError(Status.INVALID_KEY, message) from None
+    if work:
+        now = time.time()
+        rate = throttling.hit(digest(data["key"]), account.plan.rate_limit_per_minute, now)
+        if not rate.allowed:
+            # -404 "queue full", with HTTP 200: the SDK sleeps and retries it, the plugin retries it
+            # as a server error. A 429 would fail the plugin's item for good; -403 would make the
+            # SDK throw (quota) and the plugin stop until its quota check clears.
+            wait = rate.retry_after(now)
+            raise wire.WireError(Status.QUEUE_FULL, f"Too many requests for this key; retry in {wait} s.")
+    return account
 
 
 def _submit(account: Account, requests: list[tuple[int, services.WorkRequest]], entries: list, refresh: bool) -> None:
@@ -123,7 +137,7 @@ async def _work_and_answer(prepare, request: HttpRequest) -> JsonResponse:
 
 def _prepare_urls(request: HttpRequest) -> tuple[dict, list[Entry]]:
     data = wire.json_body(request)
-    account = _account(data)
+    account = _account(data, work=True)
     urls = data.get("urllist")
     if not isinstance(urls, list) or not urls:
         raise wire.WireError(Status.URL_MISSING)
@@ -170,10 +184,10 @@ def _safe_name(path: str) -> str:
 def _prepare_uploads(request: HttpRequest) -> tuple[dict, list[Entry]]:
     if request.content_type == "multipart/form-data":
         data = wire.form_fields(request)
-        account = _account(data)
+        account = _account(data, work=True)
         return data, _uploaded(request, data, account)
     data = wire.json_body(request)
-    account = _account(data)
+    account = _account(data, work=True)
     if data.get("file_urls"):
         return data, _polled(data, account)
     raise wire.WireError(Status.UPLOADS_MISSING)
