@@ -53,8 +53,9 @@ def browser() -> Iterator:
 
 
 @pytest.fixture(scope="module")
-def site(django_db_setup, django_db_blocker) -> Iterator:
-    """reducer under uvicorn; whitenoise serves the static files collected before it starts."""
+def site(cluster, django_db_setup, django_db_blocker) -> Iterator:
+    """reducer under uvicorn, with a task cluster (the pages run real compressions); whitenoise
+    serves the static files collected before it starts."""
     from tests.service.web_helpers import OwnWebServer
 
     call_command("collectstatic", interactive=False, verbosity=0)
