@@ -103,6 +103,9 @@ def test_metrics_count_a_real_job_and_need_the_token(observed, make_account):
     assert _sample(text, "reducer_engine_cpu_seconds_total", face="v1") > 0
     assert _sample(text, "reducer_bytes_saved_total", face="v1") > 0
     assert "reducer_queue_depth{" in text and "reducer_queue_oldest_age_seconds " in text
+    # Held by the web server at submit, charged by the cluster at the outcome: one scrape sees both.
+    assert _sample(text, "reducer_credits_total", kind="reserve") >= 1
+    assert _sample(text, "reducer_credits_total", kind="settle") >= 1
 
     assert requests.get(f"{web.url}/metrics", timeout=10).status_code == 403
     wrong = requests.get(f"{web.url}/metrics", headers={"Authorization": "Bearer nope"}, timeout=10)
