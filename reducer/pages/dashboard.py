@@ -13,6 +13,7 @@ from django.db.models.functions import TruncDate
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import credits, keys
@@ -109,6 +110,32 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     account = signed_in_account(request)
     if account is None:
         return redirect("pages:sign-in")
+    return _render_dashboard(request, account, "")
+
+
+@never_cache  # the answer carries the plain key: no cache may keep it
+@require_POST
+def create_key(request: HttpRequest) -> HttpResponse:
+    """Issue a key and show it in this answer only: not in a redirect URL, the session or a message."""
+    account = signed_in_account(request)
+    if account is None:
+        return redirect("pages:sign-in")
+    _, plain = keys.issue(account, label=request.POST.get("label", "").strip()[:100] or "from the dashboard")
+    return _render_dashboard(request, account, plain)
+
+
+@require_POST
+def revoke_key(request: HttpRequest, key_id: int) -> HttpResponse:
+    account = signed_in_account(request)
+    if account is None:
+        return redirect("pages:sign-in")
+    api_key = ApiKey.objects.filter(pk=key_id, account=account).first()
+    if api_key is not None:
+        keys.revoke(api_key)
+    return redirect("pages:dashboard")  # to the sign-in page when that was the session's own key
+
+
+def _render_dashboard(request: HttpRequest, account: Account, new_key: str) -> HttpResponse:
     credits.renew_if_due(account.pk)
     plan = Plan.objects.get(account=account)
     outcomes = dict(
@@ -126,5 +153,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "usage": _usage(account),
             "outcomes": outcomes,
             "recent": _recent(account),
+            "keys": ApiKey.objects.filter(account=account).order_by("-created_at"),
+            "new_key": new_key,
+            "session_key_digest": request.session.get(SESSION_KEY),
         },
     )

@@ -13,4 +13,6 @@ urlpatterns = [
     path("account/", dashboard.dashboard, name="dashboard"),
     path("account/sign-in", dashboard.sign_in, name="sign-in"),
     path("account/sign-out", dashboard.sign_out, name="sign-out"),
+    path("account/keys/new", dashboard.create_key, name="create-key"),
+    path("account/keys/<int:key_id>/revoke", dashboard.revoke_key, name="revoke-key"),
 ]

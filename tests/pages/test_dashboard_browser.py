@@ -45,6 +45,12 @@ def test_a_key_holder_sees_credits_move_and_the_job_after_a_compression(page, si
     assert page.eval_on_selector_all("#usage .bar", "bars => bars.at(-1).style.height") == "100%"
     page.screenshot(path=artifact("dashboard.png"), full_page=True)
 
+    page.fill("input[name=label]", "staging site")
+    page.click("button:has-text('Create a key')")
+    assert len(page.inner_text("#new-key")) == 20
+    assert "staging site" in page.inner_text("#keys")
+    page.screenshot(path=artifact("dashboard-new-key.png"), full_page=True)
+
     page.click("button:has-text('Sign out')")
     page.goto(site.url + "/account/")
     assert page.url.endswith("/account/sign-in")

@@ -25,3 +25,26 @@ def test_the_session_holds_no_key_and_ends_when_the_key_is_revoked(make_account)
 def test_a_sign_in_without_the_csrf_token_is_refused(make_account):
     _, key = make_account()
     assert Client(enforce_csrf_checks=True).post("/account/sign-in", {"key": key}).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_key_is_shown_once_and_works_and_another_accounts_key_cannot_be_revoked(make_account):
+    account, key = make_account()
+    _, other_key = make_account()
+    client = Client()
+    client.post("/account/sign-in", {"key": key})
+    created = client.post("/account/keys/new", {"label": "staging"})
+    plain = created.context["new_key"]
+    assert created.status_code == 200 and plain in created.content.decode()
+    assert keys.authenticate(plain) == account
+    assert plain not in client.get("/account/").content.decode()
+
+    other = ApiKey.objects.get(digest=keys.digest(other_key))
+    client.post(f"/account/keys/{other.pk}/revoke")
+    other.refresh_from_db()
+    assert other.revoked_at is None
+
+    new = ApiKey.objects.get(digest=keys.digest(plain))
+    assert client.post(f"/account/keys/{new.pk}/revoke")["Location"] == "/account/"
+    new.refresh_from_db()
+    assert new.revoked_at is not None
