@@ -19,7 +19,7 @@ from django_q.brokers import get_broker
 from django_q.models import Schedule
 
 from . import lifecycle, storage
-from .models import Item, Variant, WorkerBeat
+from .models import IdempotentSubmit, Item, Variant, WorkerBeat
 from .queue import enqueue
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,10 @@ def sweep() -> dict:
         log.warning("sweep: %s", counts)
     # Rows of worker processes gone for an hour say nothing more to /healthz.
     WorkerBeat.objects.filter(seen_at__lt=now - timedelta(hours=1)).delete()
+    # Idempotency-Keys past their time answer nothing more: a request with one is new again.
+    IdempotentSubmit.objects.filter(
+        created_at__lt=now - timedelta(seconds=settings.REDUCER_IDEMPOTENCY_SECONDS)
+    ).delete()
     return counts
 
 

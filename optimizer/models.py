@@ -169,3 +169,21 @@ class WorkerBeat(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class IdempotentSubmit(models.Model):
+    """A submit made with an Idempotency-Key header: a retry with the same key and request gets the
+    same item (never a second one, never a second charge); the same key with another request is
+    refused. Keys are kept REDUCER_IDEMPOTENCY_SECONDS."""
+
+    account = models.ForeignKey("accounts.Account", on_delete=models.CASCADE, related_name="idempotent_submits")
+    key = models.CharField(max_length=255)
+    request_sha256 = models.CharField(max_length=64, help_text="Hash of the parsed request: source and options.")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, null=True, related_name="idempotent_submits")
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "key"], name="one_submit_per_idempotency_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key} -> {self.item_id}"

@@ -238,6 +238,15 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=0,
     ),
     Setting(
+        "REDUCER_IDEMPOTENCY_SECONDS",
+        86400,
+        int,
+        "Jobs",
+        "Seconds an Idempotency-Key of POST /api/v1/compress is remembered: a retry with the same key and "
+        "request within it gets the first request's job, never a second one or a second charge.",
+        minimum=60,
+    ),
+    Setting(
         "REDUCER_MAX_ATTEMPTS",
         3,
         int,

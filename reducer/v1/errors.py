@@ -29,6 +29,7 @@ STATUS = {
     "not_ready": 422,
     "target_unreachable": 422,
     "timeout": 422,
+    "idempotency_key_reused": 422,
     "rate_limit_exceeded": 429,
     "compression_failed": 500,
     "not_implemented": 501,

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from adrf.views import APIView
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core import signing
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -23,9 +26,9 @@ from accounts import credits, throttling
 from accounts.models import Plan
 from optimizer.downloads import CONTENT_TYPES
 from optimizer.engine.decode import ALLOWED
-from optimizer.models import Item
+from optimizer.models import IdempotentSubmit, Item
 from optimizer.pooled import in_pool
-from optimizer.services import UploadSource, WorkRequest, submit
+from optimizer.services import UploadSource, UrlSource, WorkRequest, submit
 from optimizer.waiting import wait_until_settled
 
 from . import errors, links, results, serializers
@@ -96,6 +99,7 @@ class CompressView(V1View):
                 "unsupported_format",
                 "target_unreachable",
                 "compression_failed",
+                "idempotency_key_reused",
             ),
         },
     )
@@ -116,6 +120,34 @@ class CompressView(V1View):
         return await sync_to_async(_compressed_file)(item.pk, compression.filename)
 
     def _submit(self, request: Request, compression: Compression) -> Item:
+        """Submit, or with an Idempotency-Key seen before, the item of that first request."""
+        key = request.META.get("HTTP_IDEMPOTENCY_KEY", "")
+        if not key:
+            return self._submit_new(request, compression)
+        if len(key) > 255:
+            raise ApiError("invalid_param", "The Idempotency-Key header is longer than 255 characters.")
+        digest = _request_sha256(compression)
+        now = timezone.now()
+        with transaction.atomic():
+            remembered = IdempotentSubmit.objects.filter(account=request.user, key=key)
+            remembered.filter(created_at__lt=now - timedelta(seconds=settings.REDUCER_IDEMPOTENCY_SECONDS)).delete()
+            # A concurrent request with the same key waits on the unique row, then reads it.
+            record, created = IdempotentSubmit.objects.get_or_create(
+                account=request.user, key=key, defaults={"request_sha256": digest, "created_at": now}
+            )
+            if not created:
+                if record.request_sha256 != digest:
+                    raise ApiError(
+                        "idempotency_key_reused",
+                        "This Idempotency-Key was used for another request; use a new key for a new request.",
+                    )
+                return record.item
+            # In the same transaction: a submit refused (no credits) forgets the key again.
+            record.item = self._submit_new(request, compression)
+            record.save(update_fields=["item"])
+            return record.item
+
+    def _submit_new(self, request: Request, compression: Compression) -> Item:
         request_ = WorkRequest(source=compression.source, spec=compression.spec)
         (submitted,) = submit(request.user, "v1", [request_], dedupe=False, webhook_url=compression.webhook_url)
         if submitted.error == "no_credits":
@@ -123,6 +155,15 @@ class CompressView(V1View):
         if submitted.error == "origin_not_allowed":
             raise ApiError("origin_not_allowed", "This account may not optimize images from this domain.", "url")
         return submitted.item
+
+
+def _request_sha256(compression: Compression) -> str:
+    """What makes two compress requests the same: the source (an upload by its bytes, however it was
+    framed) and everything asked of it."""
+    source = compression.source
+    what = source.url if isinstance(source, UrlSource) else source.sha256
+    described = repr((type(source).__name__, what, compression.spec, compression.filename, compression.webhook_url))
+    return hashlib.sha256(described.encode()).hexdigest()
 
 
 def _answer_at_once(compression: Compression) -> bool:
