@@ -242,8 +242,8 @@ SETTINGS: tuple[Setting, ...] = (
         86400,
         int,
         "Jobs",
-        "Seconds an Idempotency-Key of POST /api/v1/compress is remembered: a retry with the same key and "
-        "request within it gets the first request's job, never a second one or a second charge.",
+        "Seconds an Idempotency-Key of POST /api/v1/compress or PUT /s3/... is remembered: a retry with the "
+        "same key and request within it gets the first request's job, never a second one or a second charge.",
         minimum=60,
     ),
     Setting(

@@ -8,7 +8,9 @@ is not charged.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from functools import partial
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -23,7 +25,7 @@ from optimizer.waiting import wait_until_settled
 from reducer.v1 import results
 from reducer.v1.errors import ApiError
 from reducer.v1.parsing import parse_spec
-from reducer.v1.views import V1View
+from reducer.v1.views import V1View, idempotent
 
 MAX_KEY_BYTES = 1024  # S3's limit on an object key, which is also Item.s3_key's length
 _SEGMENT_SEPARATORS = re.compile(r"[/\\]")
@@ -48,7 +50,10 @@ class PutObjectView(V1View):
         if len(object_key.encode()) > MAX_KEY_BYTES:
             raise ApiError("invalid_param", f"The object key is longer than {MAX_KEY_BYTES} bytes.", "key")
         data = await sync_to_async(_read_body)(request)
-        item = await sync_to_async(_submit)(request.user, target, object_key, data)
+        # The same object and body with an Idempotency-Key seen before: the first PUT's item.
+        digest = hashlib.sha256(f"{target.pk}:{object_key}:".encode() + data).hexdigest()
+        submit_new = partial(_submit, request.user, target, object_key, data)
+        item = await sync_to_async(idempotent)(request, digest, submit_new)
         if not await wait_until_settled([item.pk], settings.REDUCER_S3_WAIT):
             return Response(results.accepted(item), status=202)
         return Response(await sync_to_async(_written)(item.pk, target.bucket))

@@ -120,32 +120,7 @@ class CompressView(V1View):
         return await sync_to_async(_compressed_file)(item.pk, compression.filename)
 
     def _submit(self, request: Request, compression: Compression) -> Item:
-        """Submit, or with an Idempotency-Key seen before, the item of that first request."""
-        key = request.META.get("HTTP_IDEMPOTENCY_KEY", "")
-        if not key:
-            return self._submit_new(request, compression)
-        if len(key) > 255:
-            raise ApiError("invalid_param", "The Idempotency-Key header is longer than 255 characters.")
-        digest = _request_sha256(compression)
-        now = timezone.now()
-        with transaction.atomic():
-            remembered = IdempotentSubmit.objects.filter(account=request.user, key=key)
-            remembered.filter(created_at__lt=now - timedelta(seconds=settings.REDUCER_IDEMPOTENCY_SECONDS)).delete()
-            # A concurrent request with the same key waits on the unique row, then reads it.
-            record, created = IdempotentSubmit.objects.get_or_create(
-                account=request.user, key=key, defaults={"request_sha256": digest, "created_at": now}
-            )
-            if not created:
-                if record.request_sha256 != digest:
-                    raise ApiError(
-                        "idempotency_key_reused",
-                        "This Idempotency-Key was used for another request; use a new key for a new request.",
-                    )
-                return record.item
-            # In the same transaction: a submit refused (no credits) forgets the key again.
-            record.item = self._submit_new(request, compression)
-            record.save(update_fields=["item"])
-            return record.item
+        return idempotent(request, _request_sha256(compression), lambda: self._submit_new(request, compression))
 
     def _submit_new(self, request: Request, compression: Compression) -> Item:
         request_ = WorkRequest(source=compression.source, spec=compression.spec)
@@ -155,6 +130,35 @@ class CompressView(V1View):
         if submitted.error == "origin_not_allowed":
             raise ApiError("origin_not_allowed", "This account may not optimize images from this domain.", "url")
         return submitted.item
+
+
+def idempotent(request: Request, digest: str, submit_new: Callable[[], Item]) -> Item:
+    """``submit_new()``, or with an Idempotency-Key header seen before, the item of that first request
+    (``digest`` tells whether it is the same request; another one with the key is refused)."""
+    key = request.META.get("HTTP_IDEMPOTENCY_KEY", "")
+    if not key:
+        return submit_new()
+    if len(key) > 255:
+        raise ApiError("invalid_param", "The Idempotency-Key header is longer than 255 characters.")
+    now = timezone.now()
+    with transaction.atomic():
+        remembered = IdempotentSubmit.objects.filter(account=request.user, key=key)
+        remembered.filter(created_at__lt=now - timedelta(seconds=settings.REDUCER_IDEMPOTENCY_SECONDS)).delete()
+        # A concurrent request with the same key waits on the unique row, then reads it.
+        record, created = IdempotentSubmit.objects.get_or_create(
+            account=request.user, key=key, defaults={"request_sha256": digest, "created_at": now}
+        )
+        if not created:
+            if record.request_sha256 != digest:
+                raise ApiError(
+                    "idempotency_key_reused",
+                    "This Idempotency-Key was used for another request; use a new key for a new request.",
+                )
+            return record.item
+        # In the same transaction: a submit refused (no credits) forgets the key again.
+        record.item = submit_new()
+        record.save(update_fields=["item"])
+        return record.item
 
 
 def _request_sha256(compression: Compression) -> str:
