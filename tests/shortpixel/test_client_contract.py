@@ -153,7 +153,7 @@ def replay_media_item(web, account, key: str, urls: dict[str, str], compression:
                 final[name] = {"result": result, "statuses": statuses}
         if len(final) == len(urls):
             return final
-        time.sleep(2)  # the plugin's next tick: 10 s or more on a real site
+        time.sleep(3)  # the plugin's next tick: 10 s or more on a real site
     pytest.fail(f"the plugin gave up after {PATIENCE} polls; finished: {sorted(final)}")
 
 
