@@ -190,8 +190,10 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 def admin_time(moment) -> str:
-    """Admin times to the second (the default "8 a.m." hides minutes)."""
-    return moment.strftime(TIME_FORMAT) if moment else "-"
+    """Admin times to the second (the default "8 a.m." hides minutes), on one line in a list."""
+    if not moment:
+        return "-"
+    return format_html('<span style="white-space: nowrap">{}</span>', moment.strftime(TIME_FORMAT))
 
 
 @admin.register(Account)
