@@ -71,9 +71,10 @@ def test_serve_runs_web_and_cluster_and_stops_both_on_sigterm(fresh_service):
 
     wait_for(healthy, timeout=60, interval=0.25, message="service never became healthy:\n" + _output(log))
     assert "Created the demo account" in _output(log)
-    children = processes("ppid", process.pid)  # the uvicorn and qcluster main processes
+    children = processes("ppid", process.pid)  # the web server (uvicorn) and qcluster main processes
     commands = {Path(f"/proc/{pid}/cmdline").read_bytes() for pid in children}
-    assert any(b"uvicorn" in command for command in commands) and any(b"qcluster" in command for command in commands)
+    assert any(b"reducer.webserver" in command for command in commands)
+    assert any(b"qcluster" in command for command in commands)
     # each child leads a session of its own, holding its workers
     wait_for(
         lambda: len(set().union(*(processes("sid", pid) for pid in children))) > len(children),
