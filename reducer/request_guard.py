@@ -102,6 +102,18 @@ FACES = (
         cap=_request_cap,
         too_large=lambda declared, cap: _json(200, {"Status": status_body(Status.FILE_TOO_BIG)}),
     ),
+    *(
+        # the Tinify face's routes: its clients read {"error", "message"}, and a 413 as a ClientError
+        Face(
+            prefix,
+            keyed=False,  # checked by the face itself (HTTP Basic)
+            cap=lambda: min(_request_cap(), settings.REDUCER_MAX_BYTES * 4 // 3 + ONE_IMAGE_FRAMING),
+            too_large=lambda declared, cap: _json(
+                413, {"error": "TooLarge", "message": _too_large_message(declared, cap)}
+            ),
+        )
+        for prefix in ("/shrink", "/output/")
+    ),
 )
 OTHER = Face(
     "/",

@@ -69,6 +69,14 @@ def test_a_1_gib_post_reducer_is_refused_in_the_shortpixel_dialect(server):
     assert status == {"Code": "-111", "Message": "The file is too big."}
 
 
+def test_a_1_gib_shrink_is_refused_in_the_tinify_dialect(server):
+    request = head("POST", "/shrink", "Authorization: Basic YXBpOmtleQ==", f"Content-Length: {GIB}")
+    answer = raw_exchange(server.port, request, [b"\xff\xd8" + b"x" * 1024])
+    assert answer.status == 413, answer
+    assert answer.seconds < QUICKLY, answer.seconds
+    assert json.loads(answer.body)["error"] == "TooLarge"
+
+
 def test_an_s3_put_over_the_image_limit_is_refused_on_its_content_length(server, make_account):
     _, key = make_account()
     request = head("PUT", "/s3/bucket/photo.jpg", f"X-API-Key: {key}", f"Content-Length: {MAX_BYTES + 1}")
