@@ -327,7 +327,9 @@ class _FileOptimizer:
         for output in todo:
             options = self.options(output)
             try:
-                compressed = self.client.compress(data, found.path.name, options)
+                failed_at = self.state.failed_at(found.rel, output, source_sha)
+                retry_of = f"failed at {failed_at}" if failed_at is not None else ""
+                compressed = self.client.compress(data, found.path.name, options, retry_of)
             except FileError as error:
                 self.state.save(Record(found.rel, output, source_sha, options, "failed", error.code, on_disk))
                 result.outcome, result.reason = "failed", result.reason or error.code

@@ -57,11 +57,14 @@ class Compressed:
     original_size: int
 
 
-def idempotency_key(data: bytes, options: dict) -> str:
+def idempotency_key(data: bytes, options: dict, retry_of: str = "") -> str:
     """Stable for the same bytes and options, across retries and re-runs, so a server that knows
-    the header answers a repeated upload from the first one instead of charging it again."""
+    the header answers a repeated upload from the first one instead of charging it again.
+    ``retry_of`` names an earlier failure this upload retries: the server must try again, not
+    answer from that failure."""
     digest = hashlib.sha256(data)
     digest.update(json.dumps(options, sort_keys=True).encode())
+    digest.update(retry_of.encode())
     return digest.hexdigest()
 
 
@@ -136,9 +139,9 @@ class Client:
         _raise_for_v1(response)
         return response.json()
 
-    def compress(self, data: bytes, filename: str, options: dict) -> Compressed:
+    def compress(self, data: bytes, filename: str, options: dict, retry_of: str = "") -> Compressed:
         """Upload one file to /api/v1/compress and return the served result (polling a 202 job)."""
-        headers = {**self._keyed(), "Idempotency-Key": idempotency_key(data, options)}
+        headers = {**self._keyed(), "Idempotency-Key": idempotency_key(data, options, retry_of)}
         fields = {name: str(value) for name, value in options.items()}
         response = self.request(
             "POST", "/api/v1/compress", headers=headers, data=fields, files={"file": (filename, data)}

@@ -75,6 +75,16 @@ class State:
             ).fetchone()
         return row is not None
 
+    def failed_at(self, source: str, output: str, sha256: str) -> float | None:
+        """When ``output`` of these bytes last failed, or None: a retry must not be answered from it."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT updated_at FROM outputs WHERE source = ? AND output = ? AND outcome = 'failed'"
+                " AND source_sha256 = ?",
+                (source, output, sha256),
+            ).fetchone()
+        return row[0] if row else None
+
     def save(self, record: Record) -> None:
         with self._lock:
             self._db.execute(
