@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import logging
 import time
 import uuid
@@ -32,53 +33,55 @@ FACE = Job.Face.TINIFY
 log = logging.getLogger(__name__)
 
 
-@csrf_exempt
-async def shrink(request: HttpRequest) -> HttpResponse:
-    if request.method != "POST":
-        return _method_not_allowed()
-    caller: Account | None = None
-    try:
-        caller = await sync_to_async(_authenticate)(request)
-        raw = _read_body(request)
-        if not raw:
-            raise TinifyError(400, "InputMissing", "Input file is empty")
-        if request.content_type == "application/json":
-            source: UrlSource | UploadSource = UrlSource(wire.source_url(wire.json_body(raw)))
-        else:
-            source = UploadSource(raw)
-        item = await sync_to_async(_submit)(caller, source, wire.BASE_SPEC)
-        await wait_until_settled([item.pk], settings.REDUCER_TINIFY_WAIT)
-        response = await sync_to_async(_shrunk)(item.pk)
-    except TinifyError as error:
-        response = error.response()
-    except Exception:
-        # The clients parse every error body as JSON; a bare 500 page would reach them as a ParseError.
-        log.exception("the Tinify face failed unexpectedly")
-        response = errors.unexpected().response()
-    return await _counted(response, caller)
+def _answered(*methods: str):
+    """A Tinify view: the method checked, the caller authenticated, every failure answered as a
+    Tinify error body, and Compression-Count on every answer to a known key."""
+
+    def wrap(handler):
+        @csrf_exempt
+        @functools.wraps(handler)
+        async def view(request: HttpRequest, **kwargs) -> HttpResponse:
+            if request.method not in methods:
+                return _method_not_allowed()
+            caller: Account | None = None
+            try:
+                caller = await sync_to_async(_authenticate)(request)
+                response = await handler(request, caller, **kwargs)
+            except TinifyError as error:
+                response = error.response()
+            except Exception:
+                # The clients parse every error body as JSON; a bare 500 page would reach them as a ParseError.
+                log.exception("the Tinify face failed unexpectedly")
+                response = errors.unexpected().response()
+            return await _counted(response, caller)
+
+        return view
+
+    return wrap
 
 
-@csrf_exempt
-async def output(request: HttpRequest, output_id: str) -> HttpResponse:
-    if request.method not in ("GET", "POST"):
-        return _method_not_allowed()
-    caller: Account | None = None
-    try:
-        caller = await sync_to_async(_authenticate)(request)
-        raw = _read_body(request) if request.method == "POST" else b""
-        commands = wire.commands(wire.json_body(raw)) if raw else None
-        parent = await _settled(await sync_to_async(_owned)(caller, output_id))
-        if commands is None:
-            response = await sync_to_async(_image)(parent, (None,))
-        else:
-            response = await _commanded(caller, parent, commands)
-    except TinifyError as error:
-        response = error.response()
-    except Exception:
-        # The clients parse every error body as JSON; a bare 500 page would reach them as a ParseError.
-        log.exception("the Tinify face failed unexpectedly")
-        response = errors.unexpected().response()
-    return await _counted(response, caller)
+@_answered("POST")
+async def shrink(request: HttpRequest, caller: Account) -> HttpResponse:
+    raw = _read_body(request)
+    if not raw:
+        raise TinifyError(400, "InputMissing", "Input file is empty")
+    if request.content_type == "application/json":
+        source: UrlSource | UploadSource = UrlSource(wire.source_url(wire.json_body(raw)))
+    else:
+        source = UploadSource(raw)
+    item = await sync_to_async(_submit)(caller, source, wire.BASE_SPEC)
+    await wait_until_settled([item.pk], settings.REDUCER_TINIFY_WAIT)
+    return await sync_to_async(_shrunk)(item.pk)
+
+
+@_answered("GET", "POST")
+async def output(request: HttpRequest, caller: Account, output_id: str) -> HttpResponse:
+    raw = _read_body(request) if request.method == "POST" else b""
+    commands = wire.commands(wire.json_body(raw)) if raw else None
+    parent = await _settled(await sync_to_async(_owned)(caller, output_id))
+    if commands is None:
+        return await sync_to_async(_image)(parent, (None,))
+    return await _commanded(caller, parent, commands)
 
 
 async def _commanded(caller: Account, parent: Item, commands: wire.Commands) -> HttpResponse:
