@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, F, QuerySet, Sum, Value, When
+from django.db.models import QuerySet, Sum
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -18,6 +18,7 @@ from optimizer.fetch import FetchError, ForbiddenAddress, InvalidURL
 from reducer.v1.webhooks.delivery import check_webhook_url
 
 from . import credits, keys, sealing, signing_secrets
+from .credits import SIGNED_AMOUNT
 from .models import (
     Account,
     AllowedOrigin,
@@ -38,6 +39,17 @@ class PlanForm(forms.ModelForm):
     class Meta:
         model = Plan
         fields = ["name", "monthly_quota", "unlimited", "subscribed_at", "renews_at"]
+
+    def save(self, commit: bool = True) -> Plan:
+        if not (commit and self.instance.pk):
+            return super().save(commit)
+        # Only the fields the operator changed are written: the counters loaded with the page may
+        # be stale by now. A changed quota goes through accounts.credits, which writes its ledger row.
+        plan_fields = {field.name for field in Plan._meta.concrete_fields} - {"monthly_quota"}
+        self.instance.save(update_fields=[name for name in self.changed_data if name in plan_fields])
+        if "monthly_quota" in self.changed_data:
+            credits.change_monthly_quota(self.instance.account_id, self.cleaned_data["monthly_quota"])
+        return self.instance
 
 
 class PlanInline(admin.StackedInline):
@@ -239,6 +251,8 @@ class AccountAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         account = form.instance
+        if not change:
+            credits.grant_first_period(account.pk)
         for formset in formsets:
             if formset.model is Plan:
                 for plan_form in formset.forms:
@@ -281,17 +295,6 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for api_key in queryset:
             keys.revoke(api_key)
         messages.success(request, f"Revoked {queryset.count()} key(s).")
-
-
-# How each kind moves the credits available: a reserve holds one, a release gives it back, a
-# settle turns the hold into a charge (available is unchanged), a top-up adds. A renewal restores
-# the monthly quota; its amount is 0, so the running balance leaves monthly renewals out.
-SIGNED_AMOUNT = Case(
-    When(kind=CreditEntry.Kind.RESERVE, then=-F("amount")),
-    When(kind=CreditEntry.Kind.SETTLE, then=Value(0)),
-    default=F("amount"),
-    output_field=models.IntegerField(),
-)
 
 
 def add_running_balances(entries: list[CreditEntry]) -> None:

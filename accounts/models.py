@@ -101,14 +101,23 @@ class ApiKey(models.Model):
 
 
 class CreditEntry(models.Model):
-    """The ledger: one row per movement of a balance, written with the counter change."""
+    """The ledger: one row per movement of a balance, written with the counter change.
+
+    ``amount`` is the size of the movement; accounts.credits.SIGNED_AMOUNT turns it into the change
+    of the credits available, so an account's signed amounts add up to ``Plan.available``.
+    """
 
     class Kind(models.TextChoices):
         RESERVE = "reserve"
         SETTLE = "settle"
         RELEASE = "release"
         TOPUP = "topup"
+        # The monthly quota granted for a period, the first one included.
         RENEWAL = "renewal"
+        # Monthly credits left unused when their period ended.
+        EXPIRY = "expiry"
+        # A signed correction: a changed monthly quota, or the balance carried into the ledger.
+        ADJUSTMENT = "adjustment"
 
     class Pool(models.TextChoices):
         MONTHLY = "monthly"

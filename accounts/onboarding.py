@@ -16,6 +16,7 @@ def open_account(
     account = Account.objects.create(name=name, email=email)
     plan_fields = {} if monthly_quota is None else {"monthly_quota": monthly_quota}
     Plan.objects.create(account=account, **plan_fields)
+    credits.grant_first_period(account.pk)
     if onetime_credits:
         credits.top_up(account, onetime_credits, note="opening credits")
     _, plain_key = keys.issue(account, label="first key")

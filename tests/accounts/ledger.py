@@ -2,6 +2,7 @@
 
 from django.db.models import Sum
 
+from accounts.credits import SIGNED_AMOUNT
 from accounts.models import CreditEntry, Plan
 
 
@@ -14,6 +15,10 @@ def assert_ledger_matches_counters(account_id: int) -> None:
 
     K = CreditEntry.Kind
     assert plan.reserved == total(kind=K.RESERVE) - total(kind=K.SETTLE) - total(kind=K.RELEASE)
-    assert plan.monthly_used == total(kind=K.SETTLE, pool="monthly")
+    # Monthly credits used count from the start of the current period.
+    period = entries.filter(kind=K.RENEWAL).order_by("-id").values_list("id", flat=True).first() or 0
+    assert plan.monthly_used == total(kind=K.SETTLE, pool="monthly", id__gt=period)
     assert plan.onetime_used == total(kind=K.SETTLE, pool="onetime")
     assert plan.onetime_credits == total(kind=K.TOPUP)
+    if not plan.unlimited:
+        assert plan.available == entries.aggregate(total=Sum(SIGNED_AMOUNT))["total"]

@@ -12,9 +12,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.admin import SIGNED_AMOUNT
-from accounts.models import CreditEntry
+from accounts import credits
+from accounts.credits import SIGNED_AMOUNT
+from accounts.models import Account, CreditEntry, Plan
 from optimizer.models import Item, Job, Variant
+from tests.admin_forms import account_page, admin_form
 
 LEDGER_ROWS = 10_000
 
@@ -22,9 +24,10 @@ LEDGER_ROWS = 10_000
 @pytest.fixture
 def busy_account(make_account):
     account, _ = make_account(monthly_quota=100_000, name="busy")
+    # After the first month's credits, the ledger holds LEDGER_ROWS rows.
     kinds = [CreditEntry.Kind.RESERVE, CreditEntry.Kind.SETTLE, CreditEntry.Kind.RESERVE, CreditEntry.Kind.RELEASE]
     CreditEntry.objects.bulk_create(
-        CreditEntry(account=account, kind=kinds[n % 4], amount=1) for n in range(LEDGER_ROWS)
+        CreditEntry(account=account, kind=kinds[n % 4], amount=1) for n in range(LEDGER_ROWS - 1)
     )
     return account
 
@@ -78,6 +81,42 @@ def test_the_ledger_is_a_paginated_page_with_signed_amounts_and_a_running_balanc
     assert "-1</td>" in html and "+1</td>" in html
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", html)
     assert "reducer administration" in html
+
+
+def test_the_running_balance_ends_at_the_credits_available(admin_client, make_account):
+    account, _ = make_account(monthly_quota=10, onetime_credits=5)
+    job = Job.objects.create(account=account, face="internal")
+    first, second, third = (Item.objects.create(job=job, account=account, identity=n, options={}) for n in "abc")
+    for item in (first, second, third):
+        credits.reserve(account.pk, item.pk, 1)
+    credits.settle(account.pk, first.pk, 1)
+    credits.release(account.pk, second.pk, 1)
+    Plan.objects.filter(account=account).update(renews_at=timezone.now() - timedelta(days=1))
+    credits.renew_if_due(account.pk)
+
+    _, form = account_page(admin_client, account)
+    credits.settle(account.pk, third.pk, 1)  # while the operator has the page open
+    form["plan-0-monthly_quota"] = "4"
+    assert admin_client.post(f"/admin/accounts/account/{account.pk}/change/", form).status_code == 302
+
+    plan = Plan.objects.get(account=account)
+    assert (plan.monthly_quota, plan.monthly_used, plan.reserved) == (4, 1, 0)  # the settle was kept
+    ledger = admin_client.get(f"/admin/accounts/creditentry/?account__id__exact={account.pk}")
+    rows = ledger.context["cl"].result_list
+    assert [row.kind for row in rows[:3]] == ["adjustment", "settle", "renewal"]
+    assert rows[0].running == plan.available == 3 + 5
+    html = ledger.content.decode()
+    assert "-9</td>" in html and "+10</td>" in html  # the unused monthly credits expired, a new month came
+
+
+def test_an_account_opened_in_the_admin_starts_its_ledger_with_its_monthly_credits(admin_client):
+    _, form = admin_form(admin_client, "/admin/accounts/account/add/")
+    form |= {"name": "new shop", "plan-0-monthly_quota": "50", "plan-0-add_onetime_credits": "20"}
+    assert admin_client.post("/admin/accounts/account/add/", form).status_code == 302
+    account = Account.objects.get(name="new shop")
+    ledger = admin_client.get(f"/admin/accounts/creditentry/?account__id__exact={account.pk}")
+    assert [(row.kind, row.signed) for row in ledger.context["cl"].result_list] == [("topup", 20), ("renewal", 50)]
+    assert ledger.context["cl"].result_list[0].running == account.plan.available == 70
 
 
 def test_items_and_jobs_lists_show_what_an_operator_scans(admin_client, job_with_items):

@@ -1,63 +1,14 @@
 """The operator enters an S3 target on the account page: the secret access key is stored sealed,
 is never rendered back, is required on create and, left blank on edit, is kept."""
 
-from html.parser import HTMLParser
-
 from django.test import override_settings
 
 from accounts import sealing
 from accounts.models import S3Target
+from tests.admin_forms import account_page
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 PREFIX = "s3_targets"
-
-
-class _Form(HTMLParser):
-    """The fields a browser would submit from the page's form (the save button included)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.data: dict[str, str] = {}
-        self._select: str | None = None
-        self._textarea: str | None = None
-
-    def handle_starttag(self, tag: str, attrs) -> None:
-        attrs = dict(attrs)
-        name = attrs.get("name")
-        if tag == "input" and name:
-            kind = attrs.get("type", "text")
-            if kind in {"checkbox", "radio"} and "checked" not in attrs:
-                return
-            if kind == "submit" and name != "_save":
-                return
-            self.data[name] = attrs.get("value") or ("on" if kind == "checkbox" else "")
-        elif tag == "select" and name:
-            self._select = name
-            self.data.setdefault(name, "")
-        elif tag == "option" and self._select and "selected" in attrs:
-            self.data[self._select] = attrs.get("value", "")
-        elif tag == "textarea" and name:
-            self._textarea = name
-            self.data[name] = ""
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data: str) -> None:
-        if self._textarea:
-            self.data[self._textarea] += data
-
-
-def _page(admin_client, account) -> tuple[str, dict[str, str]]:
-    response = admin_client.get(f"/admin/accounts/account/{account.pk}/change/")
-    assert response.status_code == 200
-    html = response.content.decode()
-    form = _Form()
-    form.feed(html)
-    return html, form.data
 
 
 def _save(admin_client, account, data: dict[str, str]):
@@ -78,7 +29,7 @@ def _new_target(data: dict[str, str], **fields: str) -> dict[str, str]:
 @override_settings(REDUCER_FETCH_ALLOW_CIDRS=("127.0.0.1:9000",))
 def test_the_secret_is_sealed_never_shown_and_kept_when_left_blank(admin_client, make_account):
     account, _ = make_account()
-    _, data = _page(admin_client, account)
+    _, data = account_page(admin_client, account)
 
     saved = _save(admin_client, account, _new_target(data, secret=SECRET))
     assert saved.status_code == 302, saved.content.decode()[:2000]
@@ -87,7 +38,7 @@ def test_the_secret_is_sealed_never_shown_and_kept_when_left_blank(admin_client,
     stored = S3Target.objects.values_list("secret_access_key", flat=True).get(pk=target.pk)
     assert SECRET not in stored and sealing.unseal(stored) == SECRET
 
-    html, data = _page(admin_client, account)
+    html, data = account_page(admin_client, account)
     assert SECRET not in html and stored not in html
     assert data[f"{PREFIX}-0-secret"] == ""  # a password input, rendered empty
     assert 'type="password"' in html
@@ -97,7 +48,7 @@ def test_the_secret_is_sealed_never_shown_and_kept_when_left_blank(admin_client,
     target.refresh_from_db()
     assert target.key_prefix == "resized/" and sealing.unseal(target.secret_access_key) == SECRET
 
-    _, data = _page(admin_client, account)
+    _, data = account_page(admin_client, account)
     data[f"{PREFIX}-0-secret"] = "a-new-secret"  # a new secret replaces the old one
     assert _save(admin_client, account, data).status_code == 302
     target.refresh_from_db()
@@ -107,7 +58,7 @@ def test_the_secret_is_sealed_never_shown_and_kept_when_left_blank(admin_client,
 @override_settings(REDUCER_FETCH_ALLOW_CIDRS=("127.0.0.1:9000",))
 def test_a_new_target_needs_a_secret(admin_client, make_account):
     account, _ = make_account()
-    _, data = _page(admin_client, account)
+    _, data = account_page(admin_client, account)
     refused = _save(admin_client, account, _new_target(data, secret=""))
     assert refused.status_code == 200 and "Enter the secret access key." in refused.content.decode()
     assert not S3Target.objects.exists()
