@@ -195,8 +195,9 @@ def release(worker: str) -> int:
 
 
 def complete(claim: Claim, variants: list[Variant], original_size: int, source_sha256: str) -> bool:
-    """Mark the attempt's item done and record its variants; charge its credit when the result saves
-    enough to earn it (``results.chargeable``), else give it back: all or nothing."""
+    """Mark the attempt's item done and record its variants; charge its credit when the item is
+    charged work and the result saves enough to earn it (``results.chargeable``), else give it back:
+    all or nothing."""
     item = claim.item
     with transaction.atomic():
         if not _finish_done(claim, original_size, source_sha256):
@@ -206,7 +207,7 @@ def complete(claim: Claim, variants: list[Variant], original_size: int, source_s
         stale_files = [name for name in stale.values_list("storage_name", flat=True) if name]
         Variant.objects.filter(item=item).delete()
         Variant.objects.bulk_create(variants)
-        if results.chargeable(spec_from_json(item.options), variants, original_size):
+        if item.charged and results.chargeable(spec_from_json(item.options), variants, original_size):
             credits.settle(item.account_id, item.pk, claim.generation)
         else:
             credits.release(item.account_id, item.pk, claim.generation)

@@ -64,6 +64,9 @@ class Item(models.Model):
         "accounts.S3Target", null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
     )
     s3_key = models.CharField(max_length=1024, blank=True)
+    # False: the work is free whatever it saves (it still holds a credit while it runs, like any
+    # item). A Tinify preserve or background of a kept output re-makes it without charge.
+    charged = models.BooleanField(default=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     # A refresh starts a new generation: older runs and their files can no longer touch the item.
     generation = models.PositiveIntegerField(default=1)

@@ -33,6 +33,9 @@ CLEAN = "clean"  # the variant served instead of the source when no variant is s
 # Faces that serve their first target's file from this host, and so need a stand-in for the source
 # when that file is not smaller. The ShortPixel face answers the client's own URL instead.
 SERVES_FIRST_TARGET = (Job.Face.V1, Job.Face.S3, Job.Face.TINIFY)
+# Faces whose clients get a file of each format they named, whatever its size: Tinify's convert
+# answers the type asked for even when that file is larger than the source.
+KEEPS_NAMED_FORMATS = (Job.Face.TINIFY,)
 
 
 def engine_limits() -> Limits:
@@ -55,16 +58,22 @@ def servable(variant) -> bool:
     return variant.data is not None and variant.smaller
 
 
-def stored(variant) -> bool:
+def stored(variant, named_formats: bool = False) -> bool:
     """Kept as a file: what is worth serving, and every conversion that could be made (a client that
-    asked for WebP or AVIF gets that format and judges its size itself; see optimizer.results)."""
-    return servable(variant) or (variant.data is not None and results.is_conversion(variant.target))
+    asked for WebP or AVIF gets that format and judges its size itself; see optimizer.results); with
+    ``named_formats``, every target of a named format too (JPEG and PNG included)."""
+    if variant.data is None:
+        return False
+    named = named_formats and variant.target.format is not None
+    return variant.smaller or named or results.is_conversion(variant.target)
 
 
 def store_variants(claim: Claim, result: Result) -> list[Variant]:
-    """Write every servable variant under its deterministic name; describe them all."""
+    """Write every variant worth keeping under its deterministic name; describe them all."""
+    named_formats = claim.item.job.face in KEEPS_NAMED_FORMATS
     return [
-        _row(claim, results.target_name(variant.target), variant, keep=stored(variant)) for variant in result.variants
+        _row(claim, results.target_name(variant.target), variant, keep=stored(variant, named_formats))
+        for variant in result.variants
     ]
 
 
@@ -101,7 +110,7 @@ def needs_clean(item: Item, result: Result) -> bool:
 
 def clean(data: bytes, spec: Spec, result: Result) -> Encoded:
     """What is served instead of the source: the source through the engine's lossless path in its
-    own format (same pixels, nothing riding along), unresized.
+    own format (same pixels, nothing riding along), unresized, its transparency filled if asked.
 
     Where that path cannot hold the image (AVIF; a BMP or TIFF photo, whose own format is JPEG), the
     first target's re-encode stands in, or failing that a lossless PNG. Metadata follows the request,
@@ -123,7 +132,7 @@ def clean(data: bytes, spec: Spec, result: Result) -> Encoded:
 
 
 def _lossless(data: bytes, spec: Spec, policy: Metadata, target: Target) -> Encoded:
-    only = Spec(targets=(target,), metadata=policy, cmyk_to_rgb=spec.cmyk_to_rgb)
+    only = Spec(targets=(target,), metadata=policy, cmyk_to_rgb=spec.cmyk_to_rgb, background=spec.background)
     return optimize(data, only, engine_limits()).variants[0]
 
 

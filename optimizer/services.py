@@ -43,6 +43,7 @@ class WorkRequest:
     # S3 write-back: the worker writes the result to this target under this full key before done.
     s3_target: S3Target | None = None
     s3_key: str = ""
+    charged: bool = True  # False: free work (see Item.charged), never the same item as charged work
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,8 @@ def submit(
         source_ref = _source_ref(request.source)
         if not dedupe:
             source_ref["nonce"] = uuid.uuid4().hex
+        if not request.charged:
+            source_ref["charged"] = False
         keys.append(Key(identity(source_ref, request.spec), family(source_ref, request.spec)))
     outcomes: list[Submitted] = []
     job: Job | None = None
@@ -158,6 +161,7 @@ def _create(job: Job, request: WorkRequest, key: Key) -> Submitted:
         "enqueued_at": timezone.now(),
         "s3_target": request.s3_target,
         "s3_key": request.s3_key,
+        "charged": request.charged,
     }
     if isinstance(source, UrlSource):
         fields["source_url"] = source.url

@@ -85,7 +85,7 @@ class _Job:
     spec: Spec
     limits: Limits
     picture: Picture
-    resized: bool
+    altered: bool
     _references: dict[tuple[bool, int], Reference] = field(default_factory=dict)
     _searches: dict[Format, Search] = field(default_factory=dict)
     _lossless: dict[Format, Lossless] = field(default_factory=dict)
@@ -105,8 +105,11 @@ class _Job:
             flattened = fmt is Format.JPEG and self.picture.has_alpha
             probes = self.reference(flattened, self.limits.metric_pixels)
             # an image small enough to be probed whole is verified by its probes
-            verifier = probes if not probes.sampled else self.reference(
-                flattened, max(self.limits.verify_pixels, self.limits.metric_pixels))
+            verifier = (
+                probes
+                if not probes.sampled
+                else self.reference(flattened, max(self.limits.verify_pixels, self.limits.metric_pixels))
+            )
             calibration = self._calibrations.setdefault(fmt in PALETTE_FORMATS, Calibration())
             self._searches[fmt] = Search(CODECS[fmt], self.picture, probes, verifier, calibration)
         return self._searches[fmt]
@@ -115,11 +118,12 @@ class _Job:
         """The format's lossless encoding, made once: a lossy search that falls back to it and the
         lossless target share it (oxipng on a 2 MP photo costs a second or more)."""
         if fmt not in self._lossless:
-            self._lossless[fmt] = CODECS[fmt].lossless(self.picture, self.source, self.resized)
+            self._lossless[fmt] = CODECS[fmt].lossless(self.picture, self.source, self.altered)
         return self._lossless[fmt]
 
-    def _variant(self, target: Target, fmt: Format, data: bytes | None, setting: str,
-                 score: float | None, note: str = "") -> Variant:
+    def _variant(
+        self, target: Target, fmt: Format, data: bytes | None, setting: str, score: float | None, note: str = ""
+    ) -> Variant:
         width, height = self.picture.image.size
         smaller = data is not None and len(data) < len(self.source.data)
         if data is not None and not smaller:
@@ -138,7 +142,7 @@ class _Job:
         codec = CODECS[fmt]
         if target.mode is Mode.LOSSLESS:
             encoded = self.lossless(fmt)
-            if encoded.data is None and self.resized and fmt is not Format.AVIF:
+            if encoded.data is None and self.altered and fmt is not Format.AVIF:
                 return self._best_effort(target, fmt, encoded.note)
             return self._variant(target, fmt, encoded.data, encoded.setting, None, encoded.note)
         search = self.search(fmt)
@@ -161,12 +165,22 @@ class _Job:
         """The lowest setting that meets the floor, or a transform codec's lossless encoding where that is
         smaller, looked for only where it may be: a lossless source not much larger than the lossy encode
         (a palette format's lossless target is the source's own compression, a job of its own)."""
-        if (fmt not in PALETTE_FORMATS and not self.resized and self.source.pil_format in LOSSLESS_SOURCES
-                and len(choice.data) >= LOSSLESS_MAY_WIN * len(self.source.data)):
+        if (
+            fmt not in PALETTE_FORMATS
+            and not self.altered
+            and self.source.pil_format in LOSSLESS_SOURCES
+            and len(choice.data) >= LOSSLESS_MAY_WIN * len(self.source.data)
+        ):
             encoded = self.lossless(fmt)
             if encoded.data is not None and len(encoded.data) < len(choice.data):
-                return self._variant(target, fmt, encoded.data, encoded.setting, 100.0,
-                                     "lossless is smaller than the lowest setting that reaches the floor")
+                return self._variant(
+                    target,
+                    fmt,
+                    encoded.data,
+                    encoded.setting,
+                    100.0,
+                    "lossless is smaller than the lowest setting that reaches the floor",
+                )
         return self._variant(target, fmt, choice.data, str(choice.setting), round(choice.score, 2))
 
     def _wider(self, fmt: Format, mode: Mode) -> list[tuple[tuple[tuple[Setting, ...], ...], int]]:
@@ -193,12 +207,13 @@ class _Job:
         note = f"no lossy setting reaches {floor:g}"
         if encoded.data is not None:
             return self._variant(target, fmt, encoded.data, encoded.setting, 100.0, f"{note}: lossless")
-        if self.resized:
+        if self.altered:
             return self._best_effort(target, fmt, f"{note}; {encoded.note}")
         return self._variant(target, fmt, None, "", None, f"{note}; {encoded.note}")
 
     def _best_effort(self, target: Target, fmt: Format, note: str) -> Variant:
-        """A resized image has no original to fall back on: its highest-scoring setting is served."""
+        """An altered (resized or filled) image has no original to fall back on: its highest-scoring
+        setting is served."""
         search = self.search(fmt)
         ladders = [ladder for tier, _ in self._wider(fmt, Mode.LOSSY) for ladder in tier]
         best = max((search.at(ladder[-1]) for ladder in ladders), key=lambda choice: choice.score)
@@ -210,8 +225,11 @@ def optimize(data: bytes, spec: Spec, limits: Limits = Limits()) -> Result:
     _validate(spec)
     source = decode(data, limits)
     frames = resize.apply(source.frames, spec.resize)
+    filled = spec.background is not None and source.has_alpha
+    if filled:
+        frames = tuple(flatten(frame, spec.background) for frame in frames)
     picture = Picture(frames, meta_for(source, spec.metadata), source.durations, source.loop)
-    job = _Job(source, spec, limits, picture, resized=frames[0].size != source.image.size)
+    job = _Job(source, spec, limits, picture, altered=filled or frames[0].size != source.image.size)
     variants = tuple(job.variant(target) for target in spec.targets)
     width, height = source.image.size
     return Result(
@@ -222,6 +240,3 @@ def optimize(data: bytes, spec: Spec, limits: Limits = Limits()) -> Result:
         frames=len(source.frames),
         variants=variants,
     )
-
-
-

@@ -54,6 +54,9 @@ class Spec:
     resize: Resize | None = None
     metadata: Metadata = Metadata.STRIP
     cmyk_to_rgb: bool = True
+    # Transparency filled with this RGB colour before any format is encoded, so the output is opaque.
+    # None: kept where the format holds it (JPEG, which cannot, is flattened onto white).
+    background: tuple[int, int, int] | None = None
     quality: int | None = None  # None: the perceptual floor search; 1..100: that encoder setting
     target_size: int | None = None  # bytes; the best setting whose output fits
     lossy_floor: float = 70.0

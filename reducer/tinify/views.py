@@ -69,7 +69,7 @@ async def shrink(request: HttpRequest, caller: Account) -> HttpResponse:
         source: UrlSource | UploadSource = UrlSource(wire.source_url(wire.json_body(raw)))
     else:
         source = UploadSource(raw)
-    item = await sync_to_async(_submit)(caller, source, wire.BASE_SPEC)
+    item = await sync_to_async(_submit)(caller, WorkRequest(source=source, spec=wire.BASE_SPEC))
     await wait_until_settled([item.pk], settings.REDUCER_TINIFY_WAIT)
     return await sync_to_async(_shrunk)(item.pk)
 
@@ -85,12 +85,14 @@ async def output(request: HttpRequest, caller: Account, output_id: str) -> HttpR
 
 
 async def _commanded(caller: Account, parent: Item, commands: wire.Commands) -> HttpResponse:
-    """Transformations run on the original as a new item (one compression, idempotent: the same
-    command again is answered by that item); store alone writes the kept output, for free."""
+    """Transformations run on the original as a new item (idempotent: the same command again is
+    answered by that item), one compression when it resizes or converts, else free; store alone
+    writes the kept output, for free."""
     item = parent
     if commands.transforms:
         original = await sync_to_async(answers.original)(parent)
-        item = await _settled(await sync_to_async(_submit)(caller, UploadSource(original), commands.spec))
+        work = WorkRequest(source=UploadSource(original), spec=commands.spec, charged=commands.charged)
+        item = await _settled(await sync_to_async(_submit)(caller, work))
     if commands.store is None:
         return await sync_to_async(_image)(item, commands.allowed_formats)
     chosen = await sync_to_async(answers.chosen)(item, commands.allowed_formats)
@@ -146,11 +148,10 @@ def _read_body(request: HttpRequest) -> bytes:
     return data
 
 
-def _submit(account: Account, source: UrlSource | UploadSource, spec) -> Item:
+def _submit(account: Account, work: WorkRequest) -> Item:
     # The same bytes with the same options are the same item (a client retry is not charged twice);
     # a URL is fetched afresh each time, as its image may have changed.
-    work = WorkRequest(source=source, spec=spec)
-    (submitted,) = submit(account, FACE, [work], dedupe=isinstance(source, UploadSource))
+    (submitted,) = submit(account, FACE, [work], dedupe=isinstance(work.source, UploadSource))
     if submitted.error == "no_credits":
         raise errors.limit_exceeded()
     if submitted.error:

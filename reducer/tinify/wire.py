@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from optimizer.engine import Format, Mode, Spec, Target
@@ -19,8 +20,8 @@ TYPES = {
     "image/webp": Format.WEBP,
     "image/avif": Format.AVIF,
 }
-# "*/*": the smallest of these. PNG and JPEG are left out: for a photo a PNG is never the smallest,
-# and the source's own format is already a candidate.
+# "*/*": the smallest of these. PNG and JPEG other than the source's own are left out: WebP and AVIF
+# hold the same pixels in fewer bytes, and a transparent image may not become a JPEG unasked.
 ANY_TYPE = (None, Format.WEBP, Format.AVIF)
 RESIZE_METHODS = {
     "scale": ResizeMode.FIT,  # one side given, the other follows; never enlarged
@@ -31,7 +32,8 @@ RESIZE_METHODS = {
 }
 MAX_SIDE = 32_000
 PRESERVE = ("copyright", "creation", "location")
-WHITE = {"white", "#fff", "#ffffff"}
+BACKGROUNDS = {"white": (255, 255, 255), "black": (0, 0, 0)}
+HEX_COLOUR = re.compile(r"#(?:[0-9a-f]{3}|[0-9a-f]{6})", re.IGNORECASE)
 COMMANDS = {"resize", "convert", "transform", "preserve", "store"}
 
 
@@ -51,7 +53,10 @@ class Store:
 class Commands:
     spec: Spec
     allowed_formats: tuple[Format | None, ...]  # what the answer may be; None: the source's format
-    transforms: bool  # resize, convert or preserve: new work on the original, one compression
+    transforms: bool  # resize, convert, transform or preserve: new work on the original
+    # Tinify counts a resize or a conversion as one more compression; preserving metadata (and filling
+    # the background, which goes with converting) re-makes the output without counting.
+    charged: bool
     store: Store | None
 
 
@@ -82,13 +87,15 @@ def commands(body: dict) -> Commands:
         raise bad_request(f"Unknown option: {unknown[0]}")
     resize = _resize(body["resize"]) if "resize" in body else None
     formats = _convert(body["convert"]) if "convert" in body else (None,)
-    if "transform" in body:
-        _transform(body["transform"])
+    background = _background(body["transform"]) if "transform" in body else None
     metadata = _preserve(body["preserve"]) if "preserve" in body else Metadata.STRIP
-    spec = Spec(targets=tuple(Target(MODE, fmt) for fmt in formats), resize=resize, metadata=metadata)
-    transforms = resize is not None or "convert" in body or metadata is not Metadata.STRIP
+    spec = Spec(
+        targets=tuple(Target(MODE, fmt) for fmt in formats), resize=resize, metadata=metadata, background=background
+    )
+    charged = resize is not None or "convert" in body
+    transforms = charged or background is not None or metadata is not Metadata.STRIP
     store = _store(body["store"]) if "store" in body else None
-    return Commands(spec=spec, allowed_formats=formats, transforms=transforms, store=store)
+    return Commands(spec=spec, allowed_formats=formats, transforms=transforms, charged=charged, store=store)
 
 
 def _side(options: dict, name: str) -> int | None:
@@ -137,13 +144,17 @@ def _convert(options: object) -> tuple[Format | None, ...]:
     return tuple(formats)
 
 
-def _transform(options: object) -> None:
-    """Only a white background: the engine flattens transparency onto white when a format has no alpha."""
-    if not isinstance(options, dict) or set(options) - {"background"}:
+def _background(options: object) -> tuple[int, int, int]:
+    """The colour transparency is filled with: "white", "black" or a hex colour ("#rrggbb" or "#rgb")."""
+    if not isinstance(options, dict) or set(options) != {"background"}:
         raise bad_request("Transform options must be an object with a background")
-    background = options.get("background")
-    if not isinstance(background, str) or background.lower() not in WHITE:
-        raise bad_request("Transform background must be white on this server")
+    value = options["background"]
+    if isinstance(value, str) and value.lower() in BACKGROUNDS:
+        return BACKGROUNDS[value.lower()]
+    if not isinstance(value, str) or not HEX_COLOUR.fullmatch(value):
+        raise bad_request('Transform background must be "white", "black" or a hex colour such as "#ff8800"')
+    digits = value[1:] if len(value) == 7 else "".join(digit * 2 for digit in value[1:])
+    return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16))
 
 
 def _preserve(options: object) -> Metadata:

@@ -19,8 +19,8 @@ DEFAULT_SET = Spec(
 )
 
 
-def submit_upload(account, data: bytes, spec: Spec = LOSSY_JPEG, **options) -> services.Submitted:
-    request = services.WorkRequest(source=services.UploadSource(data), spec=spec)
+def submit_upload(account, data: bytes, spec: Spec = LOSSY_JPEG, charged: bool = True, **options) -> services.Submitted:
+    request = services.WorkRequest(source=services.UploadSource(data), spec=spec, charged=charged)
     (outcome,) = services.submit(account, "internal", [request], **options)
     return outcome
 
@@ -34,8 +34,14 @@ def optimized_to(claim: Claim, size: int, original_size: int) -> list[Variant]:
     """The variant rows of a run whose lossy original came out at ``size`` bytes."""
     return [
         Variant(
-            item=claim.item, generation=claim.generation, name="lossy-original", format="jpeg",
-            storage_name=f"results/{claim.item.pk}/lossy.jpg", size=size, width=1, height=1,
+            item=claim.item,
+            generation=claim.generation,
+            name="lossy-original",
+            format="jpeg",
+            storage_name=f"results/{claim.item.pk}/lossy.jpg",
+            size=size,
+            width=1,
+            height=1,
             smaller=size < original_size,
         )
     ]

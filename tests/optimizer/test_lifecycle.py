@@ -63,6 +63,19 @@ def test_a_result_that_saves_five_percent_is_charged(make_account):
     assert Plan.objects.get(account=account).available == 0
 
 
+def test_free_work_holds_a_credit_while_it_runs_and_is_never_charged(make_account):
+    account, _ = make_account(monthly_quota=1)
+    data = photo_bytes()
+    free = submit_upload(account, data, charged=False).item
+    assert Plan.objects.get(account=account).reserved == 1
+    claim = lifecycle.claim(free.pk, 1)
+    assert lifecycle.complete(claim, optimized_to(claim, 100, 1000), original_size=1000, source_sha256="a")
+    assert charges(free) == 0
+    assert Plan.objects.get(account=account).available == 1
+    # The same source and options as charged work is another item, so neither answers for the other.
+    assert submit_upload(account, data).item.pk != free.pk
+
+
 def test_a_run_whose_lease_was_taken_over_cannot_finish_the_item(make_account):
     account, _ = make_account()
     item = submit_upload(account, photo_bytes()).item

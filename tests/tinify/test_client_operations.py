@@ -1,6 +1,7 @@
 """The official tinify Python client against reducer: every operation it has, end to end through
-a real web server and a real cluster; each compression (and each resize, convert or preserve of
-an output) is one credit, and the client's compression_count follows."""
+a real web server and a real cluster; each compression (and each resize or convert of an output)
+is one credit, preserving metadata, filling the background and storing are free, and the client's
+compression_count follows."""
 
 from __future__ import annotations
 
@@ -135,19 +136,63 @@ def test_convert_to_any_type_is_the_smallest(client):
     assert result.media_type == min(sizes, key=sizes.get)
 
 
-def test_convert_transparent_png_to_jpeg_on_a_white_background(client):
-    # A photo, so that a JPEG of it is smaller than the PNG (a conversion that is not is not kept).
-    image = opened(photo_bytes(160, 120)).convert("RGBA")
+def _transparent_png(photo: bool) -> bytes:
+    """A PNG with a transparent top-left corner: a photo, or a flat graphic whose JPEG is larger."""
+    if photo:
+        image = opened(photo_bytes(160, 120)).convert("RGBA")
+    else:
+        image = Image.new("RGBA", (160, 120), (40, 90, 200, 255))
+        image.paste((250, 250, 250, 255), (60, 40, 120, 80))
     image.paste((255, 0, 0, 0), (0, 0, 16, 16))
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
+    return buffer.getvalue()
 
-    data = tinify.from_buffer(buffer.getvalue()).convert(type="image/jpeg").transform(background="white").to_buffer()
+
+def _close(pixel: tuple, colour: tuple) -> bool:
+    return all(abs(got - want) <= 12 for got, want in zip(pixel[:3], colour, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("background", "colour"), [("white", (255, 255, 255)), ("black", (0, 0, 0)), ("#ff8800", (255, 136, 0))]
+)
+def test_convert_transparent_png_to_jpeg_on_a_background(client, background, colour):
+    account, _ = client
+    source = tinify.from_buffer(_transparent_png(photo=True))
+
+    data = source.convert(type="image/jpeg").transform(background=background).to_buffer()
 
     with opened(data) as converted:
         assert converted.format == "JPEG"
-        red, green, blue = converted.convert("RGB").getpixel((2, 2))
-        assert min(red, green, blue) > 240  # the transparent corner is white
+        assert _close(converted.convert("RGB").getpixel((2, 2)), colour)  # the transparent corner
+    assert charged(account) == 2 == tinify.compression_count  # the compression and its conversion
+
+
+def test_transform_alone_fills_the_background_for_free(client):
+    account, _ = client
+    source = tinify.from_buffer(_transparent_png(photo=False))
+
+    result = source.transform(background="#0a0").result()
+
+    assert result.media_type == "image/png"
+    with opened(result.to_buffer()) as filled:
+        assert _close(filled.convert("RGBA").getpixel((2, 2)), (0, 170, 0))
+        assert filled.convert("RGBA").getpixel((2, 2))[3] == 255  # opaque
+    assert charged(account) == 1 == tinify.compression_count
+
+
+def test_convert_answers_the_type_asked_for_even_when_it_is_larger(client):
+    account, _ = client
+    data = _transparent_png(photo=False)
+    source = tinify.from_buffer(data)
+
+    smallest = source.convert(type=["image/jpeg", "image/png"]).transform(background="white").result()
+    jpeg = source.convert(type="image/jpeg").transform(background="white").result()  # answered by that work
+
+    assert jpeg.media_type == "image/jpeg" and opened(jpeg.to_buffer()).format == "JPEG"
+    assert jpeg.size > len(source.to_buffer())  # a flat graphic: its JPEG is larger than its PNG
+    assert smallest.media_type == "image/png" and smallest.size < jpeg.size
+    assert charged(account) == 2  # the compression and one conversion
 
 
 def _with_copyright() -> bytes:
@@ -170,7 +215,28 @@ def test_preserve_copyright(client):
     assert 0x8298 not in stripped
     assert kept.get(0x8298) == "Copyright Reducer Tests"
     assert everything.get(0x010F) == "Camera Maker"
-    assert charged(account) == 3
+    assert charged(account) == 1 == tinify.compression_count  # preserving metadata is not a compression
+
+
+def test_each_operation_moves_compression_count_as_tinify_documents(client):
+    """Tinify: a compression counts; a resize or a conversion of it counts as one more; preserving
+    metadata does not; storing is the output as it is (S3 has its own test)."""
+    source = tinify.from_buffer(_with_copyright())
+    source.to_buffer()
+    steps = [
+        (lambda: source.preserve("copyright").to_buffer(), 1),
+        (lambda: source.transform(background="black").to_buffer(), 1),
+        (lambda: source.resize(method="scale", width=80).to_buffer(), 2),
+        (lambda: source.convert(type="image/webp").to_buffer(), 3),
+        (lambda: source.convert(type="image/webp").to_buffer(), 3),  # the same again: the same work
+        (lambda: source.resize(method="scale", width=80).preserve("copyright").to_buffer(), 4),
+    ]
+    counts = []
+    for step, _ in steps:
+        step()
+        counts.append(tinify.compression_count)
+
+    assert counts == [expected for _, expected in steps]
 
 
 def test_store_into_an_s3_compatible_server(client, s3_server):

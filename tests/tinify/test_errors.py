@@ -109,7 +109,10 @@ def test_bad_json_is_a_bad_request(client, tinify_web):
         lambda source: source.resize(method="fit", width=0, height=10),
         lambda source: source.convert(type="image/bmp"),
         lambda source: source.convert(type=[]),
-        lambda source: source.transform(background="#ff0000").convert(type="image/jpeg"),
+        lambda source: source.transform(background="red").convert(type="image/jpeg"),
+        lambda source: source.transform(background="#ff00"),
+        lambda source: source.transform(background=[0, 0, 0]),
+        lambda source: source.transform(colour="white"),
         lambda source: source.preserve("everything"),
     ],
 )

@@ -36,7 +36,7 @@ class Setting:
 
 @dataclass(frozen=True)
 class Picture(Frames):
-    """What a codec encodes: the (oriented, resized) frames and the metadata that goes with them."""
+    """What a codec encodes: the (oriented, resized, filled) frames and the metadata that goes with them."""
 
     frames: tuple[Image.Image, ...]
     meta: Meta
@@ -79,7 +79,9 @@ class Codec(Protocol):
 
     def encode(self, picture: Picture, setting: Setting) -> bytes: ...
 
-    def lossless(self, picture: Picture, source: Source, resized: bool) -> Lossless: ...
+    def lossless(self, picture: Picture, source: Source, altered: bool) -> Lossless:
+        """The lossless encoding; ``altered``: the picture's pixels are not the source's (resized or
+        filled), so the source file itself cannot stand in for them."""
 
 
 CODECS: dict[Format, Codec] = {}

@@ -47,7 +47,7 @@ class AvifCodec:
         )
         return buf.getvalue()
 
-    def lossless(self, picture: Picture, source: Source, resized: bool) -> Lossless:
+    def lossless(self, picture: Picture, source: Source, altered: bool) -> Lossless:
         return Lossless(None, "", "lossless AVIF is larger than the source for most images; use WebP or PNG")
 
 

@@ -63,7 +63,7 @@ class GifCodec:
     def encode_preview(self, picture: Picture, preview: Image.Image) -> bytes:
         return _save(picture, [preview])
 
-    def lossless(self, picture: Picture, source: Source, resized: bool) -> Lossless:
+    def lossless(self, picture: Picture, source: Source, altered: bool) -> Lossless:
         frames = [_exact_palette(f) for f in picture.frames]
         if any(f is None for f in frames):
             return Lossless(None, "", "more than 256 colours or partial transparency: GIF cannot hold it exactly")

@@ -70,8 +70,15 @@ class JpegCodec:
             buf = io.BytesIO()
             im = flatten(picture.image)
             subsampling = 0 if setting.chroma == "4:4:4" else 2
-            im.save(buf, "JPEG", quality=setting.quality, subsampling=subsampling, optimize=True, progressive=True,
-                    **pillow_kwargs(picture.meta))
+            im.save(
+                buf,
+                "JPEG",
+                quality=setting.quality,
+                subsampling=subsampling,
+                optimize=True,
+                progressive=True,
+                **pillow_kwargs(picture.meta),
+            )
             return buf.getvalue()
         # mozjpeg: trellis quantisation, overshoot deringing, optimised progressive scans, ImageMagick tables.
         data = _vips_image(picture.image).jpegsave_buffer(
@@ -87,10 +94,10 @@ class JpegCodec:
         )
         return insert_metadata(data, picture.meta)
 
-    def lossless(self, picture: Picture, source: Source, resized: bool) -> Lossless:
+    def lossless(self, picture: Picture, source: Source, altered: bool) -> Lossless:
         if source.pil_format != "JPEG":
             return Lossless(None, "", "a JPEG cannot hold these pixels losslessly; use PNG or WebP")
-        if resized:
+        if altered:
             return Lossless(None, "", "resampled pixels cannot be stored losslessly as JPEG")
         # Lossless transcoding keeps the coefficients, so the pixels are not rotated: the orientation
         # tag must stay. No marker is copied as it is (comments and unknown segments can carry

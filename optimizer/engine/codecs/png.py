@@ -120,8 +120,8 @@ class PngCodec:
     def encode_preview(self, picture: Picture, preview: Image.Image) -> bytes:
         return _pillow_png(picture, (preview,))
 
-    def lossless(self, picture: Picture, source: Source, resized: bool) -> Lossless:
-        byte_level = source.pil_format == "PNG" and not resized and source.orientation == 1
+    def lossless(self, picture: Picture, source: Source, altered: bool) -> Lossless:
+        byte_level = source.pil_format == "PNG" and not altered and source.orientation == 1
         note = "16-bit samples narrowed to 8 bits by the resize" if source.high_bit_depth else ""
         if byte_level and not picture.animated:
             # Works on the file itself, so 16-bit samples survive (Pillow would narrow them).

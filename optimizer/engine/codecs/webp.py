@@ -30,8 +30,9 @@ def _save(picture: Picture, **options: object) -> bytes:
     frames = picture.frames
     if frames[0].mode not in ("RGB", "RGBA"):
         frames = tuple(f.convert("RGB") for f in frames)
-    frames[0].save(buf, "WEBP", method=_METHOD, **options, **picture.animation_kwargs(frames),
-                   **pillow_kwargs(picture.meta))
+    frames[0].save(
+        buf, "WEBP", method=_METHOD, **options, **picture.animation_kwargs(frames), **pillow_kwargs(picture.meta)
+    )
     return buf.getvalue()
 
 
@@ -42,8 +43,11 @@ def _chunk(fourcc: bytes, payload: bytes) -> bytes:
 def _with_metadata(webp: bytes, meta: Meta, size: tuple[int, int]) -> bytes:
     """``webp`` (a still image without metadata) with the ICC, EXIF and XMP chunks Pillow would write."""
     exif = meta.exif[6:] if meta.exif and meta.exif.startswith(b"Exif\0\0") else meta.exif
-    extra = [(flag, fourcc, payload) for flag, fourcc, payload in
-             ((_ICC, b"ICCP", meta.icc), (_EXIF, b"EXIF", exif), (_XMP, b"XMP ", meta.xmp)) if payload]
+    extra = [
+        (flag, fourcc, payload)
+        for flag, fourcc, payload in ((_ICC, b"ICCP", meta.icc), (_EXIF, b"EXIF", exif), (_XMP, b"XMP ", meta.xmp))
+        if payload
+    ]
     if not extra:
         return webp
     image, flags, pos = b"", 0, 12  # after RIFF, its size and WEBP
@@ -68,7 +72,8 @@ def _save_sharp(picture: Picture, quality: int) -> bytes:
         im = im.convert("RGB")
     vim = pyvips.Image.new_from_memory(im.tobytes(), im.width, im.height, len(im.mode), "uchar")
     data = vim.copy(interpretation="srgb").webpsave_buffer(
-        Q=quality, effort=_METHOD, smart_subsample=True, keep=pyvips.enums.ForeignKeep.NONE)
+        Q=quality, effort=_METHOD, smart_subsample=True, keep=pyvips.enums.ForeignKeep.NONE
+    )
     return _with_metadata(data, picture.meta, im.size)
 
 
@@ -87,8 +92,8 @@ class WebpCodec:
             return _save_sharp(picture, setting.quality)
         return _save(picture, quality=setting.quality)
 
-    def lossless(self, picture: Picture, source: Source, resized: bool) -> Lossless:
-        if source.high_bit_depth and not resized:
+    def lossless(self, picture: Picture, source: Source, altered: bool) -> Lossless:
+        if source.high_bit_depth and not altered:
             return Lossless(None, "", "16-bit samples: WebP holds 8 bits, so it cannot be lossless")
         # exact=True keeps the colour under fully transparent pixels, so the pixels really are identical.
         # At method 4, quality 100 (the most effort) saves ~1.5 points over 75 for under 2x the time;
