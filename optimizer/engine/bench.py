@@ -1,4 +1,5 @@
-"""Benchmark: ``python -m optimizer.engine.bench DIR`` runs every mode and format over a folder.
+"""Benchmark: ``python -m optimizer.engine.bench DIR`` (or ``--corpus public|wider``) runs every mode
+and format over a folder of images.
 
 Per image class (photo from JPEG, photo from PNG, graphic, alpha) it prints median/min savings,
 median/min SSIMULACRA2 (re-scored on the whole image, not the engine's sample), floor misses,
@@ -30,7 +31,7 @@ import numpy as np
 import pyvips
 from PIL import Image
 
-from . import EngineError, Format, Mode, Spec, Target, optimize, wordpress
+from . import EngineError, Format, Mode, Spec, Target, corpus, optimize, wordpress
 from .codecs import flatten
 from .decode import Source, decode
 from .metric import Reference
@@ -48,8 +49,12 @@ KINDS = (
     ("avif lossy", Mode.LOSSY, Format.AVIF),
     ("avif glossy", Mode.GLOSSY, Format.AVIF),
 )
-DEFAULT_SET = (Target(Mode.LOSSY), Target(Mode.LOSSLESS), Target(Mode.LOSSY, Format.WEBP),
-               Target(Mode.LOSSY, Format.AVIF))
+DEFAULT_SET = (
+    Target(Mode.LOSSY),
+    Target(Mode.LOSSLESS),
+    Target(Mode.LOSSY, Format.WEBP),
+    Target(Mode.LOSSY, Format.AVIF),
+)
 FLOORS = {Mode.LOSSY: 70.0, Mode.GLOSSY: 85.0}
 THUMBNAIL_SIZES = {"thumbnail": "150x150", "medium": "300", "medium_large": "768", "large": "1024"}
 THUMBNAIL_SET = (Target(Mode.LOSSY), Target(Mode.LOSSY, Format.WEBP), Target(Mode.LOSSY, Format.AVIF))
@@ -184,9 +189,15 @@ def run(folder: Path, max_megapixels: float | None = None, out=sys.stdout, thumb
     _thumbnail_table(thumbnails, out)
 
 
-def _full_size(name: str, data: bytes, source: Source, engine: dict[tuple[str, str], list[Row]],
-               baseline: dict[tuple[str, str], list[Row]], default_set: list[tuple[str, str, float, float]],
-               out) -> None:
+def _full_size(
+    name: str,
+    data: bytes,
+    source: Source,
+    engine: dict[tuple[str, str], list[Row]],
+    baseline: dict[tuple[str, str], list[Row]],
+    default_set: list[tuple[str, str, float, float]],
+    out,
+) -> None:
     """Every kind of variant of the image itself, the naive baseline, and the default set's CPU time."""
     cls = classify(source)
     mp = source.image.width * source.image.height / 1e6
@@ -202,8 +213,11 @@ def _full_size(name: str, data: bytes, source: Source, engine: dict[tuple[str, s
         if variant.data is not None and not variant.smaller:
             row.identical = None if mode is not Mode.LOSSLESS else identical(source, variant.data)
         if row.miss or row.identical is False:
-            print(f"  {name} {kind}: engine {variant.setting} {variant.score} -> full score {row.score}, "
-                  f"identical {row.identical}", file=out)
+            print(
+                f"  {name} {kind}: engine {variant.setting} {variant.score} -> full score {row.score}, "
+                f"identical {row.identical}",
+                file=out,
+            )
         for key in _keys(cls, source, kind):
             engine[key].append(row)
     for kind, (encoded, mode) in _baseline(source).items():
@@ -239,16 +253,22 @@ def _thumbnail(name: str, size: str, data: bytes, out) -> Thumbnail:
             smaller[fmt] = variant.data is not None and variant.size < lossy_original
             ratio[fmt] = variant.size / lossy_original if variant.data is not None else math.inf
         if miss or not lossy:
-            print(f"  {name} {variant.format.value}: {variant.setting} {variant.score} -> full score {score}, "
-                  f"{variant.note or 'floor miss'}", file=out)
+            print(
+                f"  {name} {variant.format.value}: {variant.setting} {variant.score} -> full score {score}, "
+                f"{variant.note or 'floor miss'}",
+                file=out,
+            )
     return Thumbnail(size, reached, smaller, ratio, misses, cpu)
 
 
 def _thumbnail_table(thumbnails: list[Thumbnail], out) -> None:
     print("\n### thumbnails: WordPress sizes, lossy set (original format, WebP, AVIF)\n", file=out)
-    print("| size | n | WebP reaches floor % | WebP smaller than lossy original % | AVIF reaches floor % "
-          "| AVIF smaller than lossy original % | WebP / original median | AVIF / original median "
-          "| floor misses | CPU s median |", file=out)
+    print(
+        "| size | n | WebP reaches floor % | WebP smaller than lossy original % | AVIF reaches floor % "
+        "| AVIF smaller than lossy original % | WebP / original median | AVIF / original median "
+        "| floor misses | CPU s median |",
+        file=out,
+    )
     print("|---|---|---|---|---|---|---|---|---|---|", file=out)
     groups = [(size, [t for t in thumbnails if t.size == size]) for size in THUMBNAIL_SIZES.values()]
     for size, items in [*groups, ("all", thumbnails)]:
@@ -256,11 +276,16 @@ def _thumbnail_table(thumbnails: list[Thumbnail], out) -> None:
             continue
         cells = []
         for fmt in ("webp", "avif"):
-            cells += [f"{100 * sum(t.reached[fmt] for t in items) / len(items):.1f}",
-                      f"{100 * sum(t.smaller[fmt] for t in items) / len(items):.1f}"]
+            cells += [
+                f"{100 * sum(t.reached[fmt] for t in items) / len(items):.1f}",
+                f"{100 * sum(t.smaller[fmt] for t in items) / len(items):.1f}",
+            ]
         ratios = [f"{statistics.median(t.ratio[fmt] for t in items):.2f}" for fmt in ("webp", "avif")]
-        print(f"| {size} | {len(items)} | {' | '.join(cells)} | {' | '.join(ratios)} "
-              f"| {sum(t.misses for t in items)} | {statistics.median(t.cpu for t in items):.2f} |", file=out)
+        print(
+            f"| {size} | {len(items)} | {' | '.join(cells)} | {' | '.join(ratios)} "
+            f"| {sum(t.misses for t in items)} | {statistics.median(t.cpu for t in items):.2f} |",
+            file=out,
+        )
 
 
 def _keys(cls: str, source: Source, name: str) -> list[tuple[str, str]]:
@@ -277,17 +302,23 @@ def _fmt(values: list[float], fn) -> str:
 
 def _table(title: str, rows: dict[tuple[str, str], list[Row]], out) -> None:
     print(f"\n### {title}\n", file=out)
-    print("| class | variant | n | savings median % | min % | SSIMULACRA2 median | min | floor misses "
-          "| lossless not identical | CPU s/MP median |", file=out)
+    print(
+        "| class | variant | n | savings median % | min % | SSIMULACRA2 median | min | floor misses "
+        "| lossless not identical | CPU s/MP median |",
+        file=out,
+    )
     print("|---|---|---|---|---|---|---|---|---|---|", file=out)
     for (cls, name), items in sorted(rows.items()):
         savings = [r.savings for r in items]
         scores = [r.score for r in items if r.score is not None]
         checks = [r.identical for r in items if r.identical is not None]
         cpu = [r.cpu_per_mp for r in items if r.cpu_per_mp]
-        print(f"| {cls} | {name} | {len(items)} | {_fmt(savings, statistics.median)} | {_fmt(savings, min)} "
-              f"| {_fmt(scores, statistics.median)} | {_fmt(scores, min)} | {sum(r.miss for r in items)} "
-              f"| {sum(not c for c in checks) if checks else '-'} | {_fmt(cpu, statistics.median)} |", file=out)
+        print(
+            f"| {cls} | {name} | {len(items)} | {_fmt(savings, statistics.median)} | {_fmt(savings, min)} "
+            f"| {_fmt(scores, statistics.median)} | {_fmt(scores, min)} | {sum(r.miss for r in items)} "
+            f"| {sum(not c for c in checks) if checks else '-'} | {_fmt(cpu, statistics.median)} |",
+            file=out,
+        )
 
 
 def _cpu_table(default_set: list[tuple[str, str, float, float]], out) -> None:
@@ -295,8 +326,7 @@ def _cpu_table(default_set: list[tuple[str, str, float, float]], out) -> None:
     # the goal's "2 MP photo": small images pay a fixed search cost, large ones scale with their pixels
     near = [cpu for _, cls, mp, cpu in default_set if cls.startswith("photo") and 1.0 <= mp <= 3.0]
     if near:
-        print(f"photos of 1-3 MP: {len(near)}, median {statistics.median(near):.2f} s, max {max(near):.2f} s",
-              file=out)
+        print(f"photos of 1-3 MP: {len(near)}, median {statistics.median(near):.2f} s, max {max(near):.2f} s", file=out)
     for cls in sorted({cls for _, cls, _, _ in default_set}):
         per_mp = [cpu / mp for _, c, mp, cpu in default_set if c == cls]
         print(f"{cls}: median {statistics.median(per_mp):.2f} CPU-s/MP, max {max(per_mp):.2f}", file=out)
@@ -306,13 +336,31 @@ def _cpu_table(default_set: list[tuple[str, str, float, float]], out) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m optimizer.engine.bench", description=__doc__.splitlines()[0])
-    parser.add_argument("folder", type=Path)
-    parser.add_argument("--max-megapixels", type=float, default=None,
-                        help="skip larger images (the compression anchors cover the corpus up to 4.1 MP)")
-    parser.add_argument("--thumbnails-only", action="store_true",
-                        help="only the thumbnails section (WordPress sizes of each image)")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("folder", type=Path, nargs="?", help="a folder of images")
+    where.add_argument(
+        "--corpus",
+        choices=sorted(corpus.LOCATIONS),
+        help="a named corpus: the shared public one, or the wider one python -m "
+        "optimizer.engine.corpus builds (REDUCER_CORPUS_DIR / REDUCER_WIDER_CORPUS_DIR move them)",
+    )
+    parser.add_argument(
+        "--max-megapixels",
+        type=float,
+        default=None,
+        help="skip larger images (the compression anchors cover the corpus up to 4.1 MP)",
+    )
+    parser.add_argument(
+        "--thumbnails-only", action="store_true", help="only the thumbnails section (WordPress sizes of each image)"
+    )
     args = parser.parse_args(argv)
-    run(args.folder, args.max_megapixels, thumbnails_only=args.thumbnails_only)
+    images = args.folder or corpus.folder(args.corpus)
+    if not images.is_dir():
+        parser.error(
+            f"no folder {images}"
+            + (": build it with python -m optimizer.engine.corpus" if args.corpus == "wider" else "")
+        )
+    run(images, args.max_megapixels, out=sys.stdout, thumbnails_only=args.thumbnails_only)
 
 
 if __name__ == "__main__":

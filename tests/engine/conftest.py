@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-CORPUS = Path(
-    os.environ.get("REDUCER_CORPUS_DIR", Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "public")
-)
+from optimizer.engine import corpus as corpora
+
+CORPUS = corpora.folder("public")
+WIDER_CORPUS = corpora.folder("wider")
 
 
 def encode(im: Image.Image, fmt: str, **kwargs: object) -> bytes:
@@ -48,3 +48,13 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"corpus not found at {CORPUS}: set REDUCER_CORPUS_DIR")
     return CORPUS
+
+
+@pytest.fixture
+def wider_corpus() -> Path:
+    if not WIDER_CORPUS.is_dir():
+        pytest.skip(
+            f"wider corpus not found at {WIDER_CORPUS}: build it with python -m optimizer.engine.corpus "
+            "(or set REDUCER_WIDER_CORPUS_DIR)"
+        )
+    return WIDER_CORPUS
