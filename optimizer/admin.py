@@ -54,10 +54,10 @@ def short_id(value) -> str:
 
 
 def file_name(item: Item) -> str:
-    """What the operator knows the image by: the URL's last segment, or the upload's content hash."""
+    """What the operator knows the image by: the URL's last segment, or the upload's file name."""
     if item.source_url:
         return PurePosixPath(urlsplit(item.source_url).path).name or urlsplit(item.source_url).netloc
-    return f"upload {item.source_sha256[:8]}"
+    return item.source_label
 
 
 @admin.register(Item)
@@ -76,7 +76,7 @@ class ItemAdmin(RecordAdmin):
     ]
     list_filter = ["status", "error_code"]
     list_select_related = ["account"]
-    search_fields = ["id", "source_url", "source_sha256", "account__name"]
+    search_fields = ["id", "source_url", "source_filename", "source_sha256", "account__name"]
     readonly_fields = [field.name for field in Item._meta.fields]
     inlines = [VariantInline]
 

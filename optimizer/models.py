@@ -6,6 +6,9 @@ import uuid
 
 from django.db import models
 
+# The longest uploaded file name kept: enough for a camera's or a CMS's names, short enough for a list.
+FILE_NAME_LENGTH = 120
+
 
 class Job(models.Model):
     class Face(models.TextChoices):
@@ -56,6 +59,9 @@ class Item(models.Model):
     # item's generation, the item waits for the fetch step (optimizer.fetching), not a CPU worker.
     fetched_generation = models.PositiveIntegerField(default=0)
     source_sha256 = models.CharField(max_length=64, blank=True)
+    source_filename = models.CharField(
+        max_length=FILE_NAME_LENGTH, blank=True, help_text="The uploaded file's name, without its folders."
+    )
     # Basic-auth credentials for fetching the source, sealed (accounts.sealing); not in the identity.
     source_auth = models.TextField(blank=True, editable=False)
     options = models.JSONField(help_text="The engine Spec this item runs with.")
@@ -95,7 +101,9 @@ class Item(models.Model):
 
     @property
     def source_label(self) -> str:
-        return self.source_url or f"upload {self.source_sha256[:12]}"
+        """What people know the image by: its URL, the uploaded file's name, or (an upload sent
+        without a name) its content hash."""
+        return self.source_url or self.source_filename or f"upload {self.source_sha256[:12]}"
 
 
 class Variant(models.Model):

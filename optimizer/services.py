@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 import uuid
 from dataclasses import dataclass
 
@@ -16,9 +17,22 @@ from accounts.models import Account, S3Target
 from optimizer.engine import Spec
 
 from . import lifecycle, observe, results, storage
-from .models import Item, Job
+from .models import FILE_NAME_LENGTH, Item, Job
 from .options import family, identity, spec_from_json, to_json
 from .queue import enqueue
+
+
+def clean_file_name(name: str) -> str:
+    """A client's file name as it may be shown: no folders, no control characters, runs of spaces
+    made one, at most FILE_NAME_LENGTH characters with the extension kept."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = " ".join("".join(" " if unicodedata.category(char)[0] == "C" else char for char in name).split())
+    if len(name) <= FILE_NAME_LENGTH:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 10:
+        return name[: FILE_NAME_LENGTH - 1] + "…"
+    return stem[: FILE_NAME_LENGTH - len(extension) - 2] + "…." + extension
 
 
 @dataclass(frozen=True)
@@ -30,6 +44,11 @@ class UrlSource:
 @dataclass(frozen=True)
 class UploadSource:
     data: bytes
+    # The file's name as the client sent it, for people to recognise it; not part of the identity.
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", clean_file_name(self.name))
 
     @property
     def sha256(self) -> str:
@@ -171,6 +190,7 @@ def _create(job: Job, request: WorkRequest, key: Key) -> Submitted:
         fields.update(
             source_name=storage.source_name(job.account_id, source.sha256),
             source_sha256=source.sha256,
+            source_filename=source.name,
             original_size=len(source.data),
         )
     try:

@@ -96,7 +96,7 @@ def _read_body(request: Request) -> bytes:
 
 def _submit(account: Account, target: S3Target, object_key: str, data: bytes) -> Item:
     work = WorkRequest(
-        source=UploadSource(data),
+        source=UploadSource(data, name=object_key),
         spec=parse_spec({}),  # no options: the v1 defaults
         s3_target=target,
         s3_key=object_key,

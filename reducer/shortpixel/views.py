@@ -216,7 +216,7 @@ def _uploaded(request: HttpRequest, data: dict, account: Account) -> list[Entry]
             message = f"The file is larger than {settings.REDUCER_MAX_BYTES} bytes."
             entries.append(Entry(name, refusal=(Status.FILE_TOO_BIG, message), key=key))
             continue
-        source = services.UploadSource(upload.read())
+        source = services.UploadSource(upload.read(), name=name)
         entries.append(Entry(render.upload_url(source.sha256, name), key=key, asked=asked))
         requests.append((index, services.WorkRequest(source, asked.spec)))
     _submit(account, requests, entries, refresh=wire.flag(data.get("refresh"), default=False))

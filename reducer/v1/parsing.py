@@ -151,7 +151,7 @@ def _upload(files: Mapping) -> tuple[UploadSource, str] | None:
         return None
     if upload.size > settings.REDUCER_MAX_BYTES:
         raise _too_large(upload.size)
-    return UploadSource(upload.read()), PurePosixPath(upload.name or "image").stem
+    return UploadSource(upload.read(), name=upload.name or ""), PurePosixPath(upload.name or "image").stem
 
 
 def _base64(value) -> tuple[UploadSource, str]:

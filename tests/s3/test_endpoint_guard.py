@@ -10,7 +10,8 @@ from django.test import override_settings
 from accounts.models import S3Target
 from optimizer import s3
 from tests import network_guard
-from tests.s3.test_admin_secret import _new_target, _page, _save
+from tests.admin_forms import account_page
+from tests.s3.test_admin_secret import _new_target, _save
 
 DATA = b"optimized bytes"
 
@@ -71,7 +72,7 @@ def test_an_endpoint_allowed_with_its_port_is_written(make_account, make_target,
 )
 def test_the_admin_form_refuses_a_non_public_endpoint(admin_client, make_account, endpoint, says):
     account, _ = make_account()
-    _, data = _page(admin_client, account)
+    _, data = account_page(admin_client, account)
     refused = _save(admin_client, account, _new_target(data, endpoint_url=endpoint, secret="s"))
     html = refused.content.decode()
     assert refused.status_code == 200 and says in html and "REDUCER_FETCH_ALLOW_CIDRS" in html
@@ -82,7 +83,7 @@ def test_the_admin_form_refuses_a_non_public_endpoint(admin_client, make_account
 @override_settings(REDUCER_FETCH_ALLOW_CIDRS=("127.0.0.1:9000",))
 def test_the_admin_form_takes_an_allowed_private_endpoint(admin_client, make_account):
     account, _ = make_account()
-    _, data = _page(admin_client, account)
+    _, data = account_page(admin_client, account)
     saved = _save(admin_client, account, _new_target(data, endpoint_url="http://127.0.0.1:9000", secret="s"))
     assert saved.status_code == 302, saved.content.decode()[:2000]
     assert S3Target.objects.get(account=account).endpoint_url == "http://127.0.0.1:9000"
