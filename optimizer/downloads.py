@@ -47,6 +47,14 @@ def _live(storage_name: str) -> dict | None:
     return variant if variant is not None and default_storage.exists(storage_name) else None
 
 
+def streamed(storage_name: str, size: int, fmt: str) -> StreamingHttpResponse:
+    """The stored file as an answer, read in pieces of at most ``storage.CHUNK_BYTES`` from local disk
+    or the bucket alike (never whole in memory), with the exact size the API reported."""
+    response = StreamingHttpResponse(storage.stream(storage_name), content_type=CONTENT_TYPES[fmt])
+    response["Content-Length"] = str(size)
+    return response
+
+
 async def serve_result(request: HttpRequest, name: str) -> HttpResponseBase:
     """GET /results/...: only files that a live variant of an active account names are served."""
     storage_name = RESULTS_PREFIX + name
@@ -58,9 +66,7 @@ async def serve_result(request: HttpRequest, name: str) -> HttpResponseBase:
     last_modified = int(finished.timestamp()) if finished else None
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if response is None:
-        # Streamed from local disk or the bucket alike, with the exact size the API reported.
-        response = StreamingHttpResponse(storage.stream(storage_name), content_type=CONTENT_TYPES[variant["format"]])
-        response["Content-Length"] = str(variant["size"])
+        response = streamed(storage_name, variant["size"], variant["format"])
     response["ETag"] = etag
     if last_modified is not None:
         response["Last-Modified"] = http_date(last_modified)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
 from django.db import models
 
@@ -178,8 +179,16 @@ class WorkerBeat(models.Model):
     seen_at = models.DateTimeField(db_index=True)
     draining = models.BooleanField(default=False, help_text="Stopping: takes no new work.")
 
+    # A keeper beats every REDUCER_HEARTBEAT_SECONDS (10 by default): a minute of silence is a dead worker.
+    SEEN_ALIVE_WITHIN = timedelta(minutes=1)
+
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def taking_work(cls, now: datetime) -> models.QuerySet[WorkerBeat]:
+        """Workers seen alive in the last minute that are not draining: what /healthz and /metrics count."""
+        return cls.objects.filter(seen_at__gte=now - cls.SEEN_ALIVE_WITHIN, draining=False)
 
 
 class IdempotentSubmit(models.Model):

@@ -13,6 +13,7 @@ from django.db.models.signals import post_save
 from prometheus_client import Counter, Histogram
 
 from accounts.models import CreditEntry
+from optimizer.engine import Result
 
 from .models import Item
 from .signals import item_finished
@@ -28,6 +29,11 @@ ITEM_SECONDS = Histogram(
     buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300),
 )
 ENGINE_CPU_SECONDS = Counter("reducer_engine_cpu_seconds", "CPU seconds the worker spent on items.", ["face"])
+VARIANT_CPU_SECONDS = Counter(
+    "reducer_variant_cpu_seconds",
+    "CPU seconds the engine spent making variants, by kind: mode and the format made.",
+    ["mode", "format"],
+)
 BYTES_IN = Counter("reducer_bytes_in", "Source bytes of finished items.", ["face"])
 BYTES_OUT = Counter("reducer_bytes_out", "Bytes of the served result of done items.", ["face"])
 BYTES_SAVED = Counter("reducer_bytes_saved", "Source bytes minus served result bytes of done items.", ["face"])
@@ -41,6 +47,13 @@ _started = threading.local()
 def start_item() -> None:
     """Mark the CPU clock where a worker starts an item; the outcome's event reports the difference."""
     _started.cpu = time.process_time()
+
+
+def encoded(result: Result) -> None:
+    """Count the engine's CPU per variant kind: lossy, glossy or lossless, and the format made (for a
+    target in the source's own format, the format that is)."""
+    for variant in result.variants:
+        VARIANT_CPU_SECONDS.labels(mode=variant.target.mode.value, format=variant.format.value).inc(variant.cpu_seconds)
 
 
 def submitted(face: str) -> None:

@@ -133,7 +133,14 @@ def clean(data: bytes, spec: Spec, result: Result) -> Encoded:
 
 def _lossless(data: bytes, spec: Spec, policy: Metadata, target: Target) -> Encoded:
     only = Spec(targets=(target,), metadata=policy, cmyk_to_rgb=spec.cmyk_to_rgb, background=spec.background)
-    return optimize(data, only, engine_limits()).variants[0]
+    return counted_optimize(data, only).variants[0]
+
+
+def counted_optimize(data: bytes, spec: Spec) -> Result:
+    """The engine's work on ``data`` under the configured limits, its CPU counted per variant kind."""
+    result = optimize(data, spec, engine_limits())
+    observe.encoded(result)
+    return result
 
 
 def write_back(item: Item, written: Encoded, variants: list[Variant]) -> None:
@@ -161,7 +168,7 @@ def run(claim: Claim) -> None:
         if lifecycle.complete_unchanged(claim, digest):
             return
         spec = spec_from_json(item.options)
-        result = optimize(data, spec, engine_limits())
+        result = counted_optimize(data, spec)
         variants = store_variants(claim, result)
         cleaned = clean(data, spec, result) if needs_clean(item, result) else None
         if cleaned is not None:

@@ -3,6 +3,7 @@
     .venv/bin/python -m reducer.bench                      # starts a throwaway service
     .venv/bin/python -m reducer.bench --url URL --key KEY  # measures a running one
     .venv/bin/python -m reducer.bench --load [--setup postgres]  # concurrent clients, see reducer.loadbench
+    .venv/bin/python -m reducer.bench --overhead  # what metrics + JSON logs cost a poll, see reducer.overheadbench
 
 It prints, in one run:
 * sync round trips, p50/p99, for a 200 KB JPEG (lossy, original format) through each face in
@@ -106,9 +107,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def throwaway_service(credits: int, **settings: str) -> Iterator[tuple[str, str, int]]:
-    """`manage.py serve` on a free port with a fresh data folder and any extra REDUCER_* ``settings``;
-    yields (base URL, API key, its PID)."""
+def throwaway_service(credits: int, log_file: Path | None = None, **settings: str) -> Iterator[tuple[str, str, int]]:
+    """`manage.py serve` on a free port with a fresh data folder and any extra REDUCER_* ``settings``,
+    its output to ``log_file`` (else this terminal); yields (base URL, API key, its PID)."""
     data_dir = Path(tempfile.mkdtemp(prefix="reducer-bench-"))
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"REDUCER_DATABASE_URL", "REDUCER_REDIS_URL"}}
@@ -133,7 +134,15 @@ def throwaway_service(credits: int, **settings: str) -> Iterator[tuple[str, str,
         text=True,
     )
     key = created.stdout.strip().splitlines()[-1].strip()
-    server = subprocess.Popen([*manage, "serve"], cwd=ROOT, env=env, start_new_session=True)
+    output = open(log_file, "ab") if log_file else None  # noqa: SIM115 -- closed with the service
+    server = subprocess.Popen(
+        [*manage, "serve"],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=output,
+        stderr=subprocess.STDOUT if output else None,
+    )
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -145,6 +154,8 @@ def throwaway_service(credits: int, **settings: str) -> Iterator[tuple[str, str,
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
+        if output:
+            output.close()
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
@@ -303,11 +314,19 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--mode", type=int, default=1, choices=(0, 1, 2), help="--wordpress: ShortPixel lossy value")
     parser.add_argument("--load", action="store_true", help="instead: concurrent clients (python -m reducer.loadbench)")
+    parser.add_argument(
+        "--overhead", action="store_true", help="instead: metrics + logs on vs off (reducer.overheadbench)"
+    )
     args, rest = parser.parse_known_args(argv)
     if args.load:
         from reducer import loadbench
 
         loadbench.main([*rest, *(["--url", args.url, "--key", args.key] if args.url else [])])
+        return
+    if args.overhead:
+        from reducer import overheadbench
+
+        overheadbench.main(rest)
         return
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")

@@ -124,6 +124,14 @@ SETTINGS: tuple[Setting, ...] = (
         "account_id, face, outcome, duration_seconds and cpu_seconds as keys.",
     ),
     Setting(
+        "REDUCER_METRICS",
+        True,
+        bool,
+        "Service",
+        "Count requests, items and credits for GET /metrics: every web and cluster process writes its counters "
+        "under REDUCER_DATA_DIR/metrics. false: nothing is written and /metrics answers 404.",
+    ),
+    Setting(
         "REDUCER_METRICS_TOKEN",
         "",
         str,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -19,7 +18,6 @@ from optimizer.models import Item, WorkerBeat
 log = logging.getLogger(__name__)
 
 CODECS = ("jpg", "zlib", "webp", "avif")  # Pillow feature names: JPEG, PNG (zlib), WebP, AVIF
-WORKER_SEEN_WITHIN = timedelta(minutes=1)
 
 
 def _database() -> str:
@@ -46,7 +44,7 @@ def work() -> dict:
     keepers write a row each heartbeat, optimizer.heartbeat; draining ones not counted), queue
     depth and the oldest queued item's age. Reads only."""
     now = timezone.now()
-    alive = WorkerBeat.objects.filter(seen_at__gte=now - WORKER_SEEN_WITHIN, draining=False).count()
+    alive = WorkerBeat.taking_work(now).count()
     queued = Item.objects.filter(status=Item.Status.QUEUED)
     depth = queued.count()
     oldest = queued.aggregate(oldest=Min("enqueued_at"))["oldest"] if depth else None

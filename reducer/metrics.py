@@ -1,6 +1,6 @@
 """Prometheus metrics at /metrics: request counters from every web worker, item counters from every
-cluster process (summed over PROMETHEUS_MULTIPROC_DIR), and the queue read from the item table at
-scrape time, so any machine's scrape shows the whole queue."""
+cluster process (summed over PROMETHEUS_MULTIPROC_DIR), and the queue and worker liveness read from
+the database at scrape time, so any machine's scrape shows the whole queue and every worker."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db.models import Count, Min
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 
-from optimizer.models import Item
+from optimizer.models import Item, WorkerBeat
 
 REQUESTS = Counter("reducer_requests", "HTTP requests answered.", ["face", "endpoint", "status"])
 REQUEST_SECONDS = Histogram(
@@ -60,6 +60,27 @@ class QueueCollector:
         yield GaugeMetricFamily("reducer_queue_oldest_age_seconds", "Age of the oldest queued item.", value=age)
 
 
+class WorkerCollector:
+    """Worker liveness from the heartbeat rows the workers' keepers write (optimizer.heartbeat), so a
+    scrape of any machine sees every cluster's workers. Rows are kept an hour after the last beat."""
+
+    def collect(self):
+        now = timezone.now()
+        yield GaugeMetricFamily(
+            "reducer_workers_alive",
+            "Worker processes seen in the last minute and taking work (not draining).",
+            value=WorkerBeat.taking_work(now).count(),
+        )
+        age = GaugeMetricFamily(
+            "reducer_worker_heartbeat_age_seconds",
+            "Seconds since each worker process's last heartbeat (host:pid), draining or not.",
+            labels=["worker", "draining"],
+        )
+        for name, seen_at, draining in WorkerBeat.objects.values_list("name", "seen_at", "draining"):
+            age.add_metric([name, str(draining).lower()], max((now - seen_at).total_seconds(), 0.0))
+        yield age
+
+
 def record_request(face: str, endpoint: str, status: int, seconds: float) -> None:
     REQUESTS.labels(face=face, endpoint=endpoint, status=str(status)).inc()
     REQUEST_SECONDS.labels(face=face, endpoint=endpoint).observe(seconds)
@@ -78,10 +99,13 @@ def _allowed(request: HttpRequest) -> bool:
 
 def metrics_view(request: HttpRequest) -> HttpResponse:
     """GET /metrics in Prometheus' text format; 403 without the token (or, with none set, from
-    anywhere but loopback)."""
+    anywhere but loopback); 404 with metrics off."""
+    if not settings.REDUCER_METRICS:
+        raise Http404("Metrics are off (REDUCER_METRICS).")
     if not _allowed(request):
         return HttpResponse("Metrics need the bearer token (REDUCER_METRICS_TOKEN).\n", status=403)
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry)
     registry.register(QueueCollector())
+    registry.register(WorkerCollector())
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable
 
 from asgiref.sync import iscoroutinefunction
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import sync_and_async_middleware
 
@@ -44,7 +45,8 @@ def _finish(request: HttpRequest, response: HttpResponse, started: float, token:
     face = _face(request.path)
     match = request.resolver_match
     endpoint = match.route if match is not None else "unmatched"
-    metrics.record_request(face, endpoint, response.status_code, seconds)
+    if settings.REDUCER_METRICS:
+        metrics.record_request(face, endpoint, response.status_code, seconds)
     current = request_id.get()
     response["X-Request-ID"] = current
     # DRF puts the authenticated account on the underlying request; an unevaluated lazy user

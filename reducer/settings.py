@@ -20,8 +20,10 @@ DATA_DIR = (BASE_DIR / _v["REDUCER_DATA_DIR"]).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 # Every web worker and cluster process writes its metrics here and /metrics sums them; it must be
 # set before prometheus_client is first imported, which happens only once Django has these settings.
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(DATA_DIR / "metrics"))
-Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+# Without it (metrics off) the counters stay in each process's memory, never written or served.
+if _v["REDUCER_METRICS"]:
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(DATA_DIR / "metrics"))
+    Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
 
 
 def _secret_key() -> str:

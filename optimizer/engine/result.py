@@ -18,6 +18,9 @@ class Variant:
     score: float | None  # SSIMULACRA2 against the (resized) source; None for lossless
     smaller: bool  # strictly smaller than the source file
     note: str = ""
+    # CPU seconds of the process (encoder threads included) spent making this variant; the decode,
+    # the resize and the references are shared by all variants and counted in none.
+    cpu_seconds: float = 0.0
 
     @property
     def size(self) -> int:

@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import StreamingHttpResponse
 from django.urls import reverse
 
-from optimizer import results, storage
+from optimizer import downloads, results
 from optimizer.models import Item, Variant
 from optimizer.options import spec_from_json
 from optimizer.pipeline import CLEAN
@@ -58,9 +59,13 @@ class Outcome:
             return 0.0
         return round(100 * (self.original_size - self.size) / self.original_size, 2)
 
-    def read(self) -> tuple[bytes, str]:
-        """The bytes served and their format."""
-        return storage.read(self.served.storage_name), self.served.format
+    @property
+    def format(self) -> str:
+        return self.served.format
+
+    def streamed(self) -> StreamingHttpResponse:
+        """The served file as an answer, streamed with its exact Content-Length."""
+        return downloads.streamed(self.served.storage_name, self.served.size, self.served.format)
 
 
 def outcome(item: Item) -> Outcome:

@@ -13,7 +13,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -24,7 +24,6 @@ from rest_framework.response import Response
 
 from accounts import credits, throttling
 from accounts.models import Plan
-from optimizer.downloads import CONTENT_TYPES
 from optimizer.engine.decode import ALLOWED
 from optimizer.models import IdempotentSubmit, Item
 from optimizer.pooled import in_pool
@@ -103,7 +102,7 @@ class CompressView(V1View):
             ),
         },
     )
-    async def post(self, request: Request) -> HttpResponse:
+    async def post(self, request: Request) -> HttpResponseBase:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
         if length > settings.REDUCER_MAX_BYTES * 4 // 3 + _BODY_ALLOWANCE:
             raise ApiError(
@@ -176,19 +175,18 @@ def _answer_at_once(compression: Compression) -> bool:
     return not isinstance(source, UploadSource) or len(source.data) < settings.REDUCER_SYNC_MAX_BYTES
 
 
-def _compressed_file(item_id, stem: str) -> HttpResponse:
+def _compressed_file(item_id, stem: str) -> HttpResponseBase:
     item = Item.objects.get(pk=item_id)
     if item.status == Item.Status.DONE and (item.original_size or 0) >= settings.REDUCER_SYNC_MAX_BYTES:
         return Response(results.accepted(item), status=202)
     result = results.outcome(item)
-    data, fmt = result.read()
-    response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
+    response = result.streamed()
     response["X-Original-Size"] = str(result.original_size)
-    response["X-Compressed-Size"] = str(len(data))
+    response["X-Compressed-Size"] = str(result.size)
     response["X-Savings-Percent"] = f"{result.savings_percent:g}"
-    response["X-Format"] = fmt
+    response["X-Format"] = result.format
     response["X-Job-Id"] = str(item.pk)
-    response["Content-Disposition"] = f'attachment; filename="{results.filename(stem, fmt)}"'
+    response["Content-Disposition"] = f'attachment; filename="{results.filename(stem, result.format)}"'
     return response
 
 
@@ -252,7 +250,7 @@ class FileView(APIView):
             **_error_responses("unauthorized", "not_found", "link_expired", "expired"),
         },
     )
-    def get(self, request: Request, token: str) -> HttpResponse:
+    def get(self, request: Request, token: str) -> HttpResponseBase:
         try:
             item_id, generation = links.unsign(token)
         except signing.SignatureExpired:
@@ -265,9 +263,9 @@ class FileView(APIView):
         # The link stands in for the key it was made with: it stops when the account's keys do.
         if not item.account.is_active:
             raise ApiError("unauthorized", "The account of this download is disabled.")
-        data, fmt = results.outcome(item).read()
-        response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
-        response["Content-Disposition"] = f'attachment; filename="{results.filename(str(item.pk), fmt)}"'
+        result = results.outcome(item)
+        response = result.streamed()
+        response["Content-Disposition"] = f'attachment; filename="{results.filename(str(item.pk), result.format)}"'
         return response
 
 

@@ -44,10 +44,10 @@ def _events(log_path: Path, **wanted) -> list[dict]:
     return found
 
 
-def _submit(web: OwnWebServer, key: str, request_id: str) -> requests.Response:
+def _submit(web: OwnWebServer, key: str, request_id: str, **options: str) -> requests.Response:
     files = {"file": ("photo.jpg", photo_bytes(), "image/jpeg")}
     headers = {"X-API-Key": key, "X-Request-ID": request_id}
-    return requests.post(f"{web.url}/api/v1/compress", files=files, headers=headers, timeout=60)
+    return requests.post(f"{web.url}/api/v1/compress", files=files, data=options, headers=headers, timeout=60)
 
 
 def test_a_request_and_its_item_are_logged_as_json_with_their_ids(observed, make_account):
@@ -76,11 +76,12 @@ def test_a_request_and_its_item_are_logged_as_json_with_their_ids(observed, make
         assert key not in log.read_text(errors="replace")
 
 
-def _sample(text: str, name: str, **labels: str) -> float:
+def sample(text: str, name: str, **labels: str) -> float | None:
+    """The value of the first sample of ``name`` with ``labels`` in a scrape, None when there is none."""
     for line in text.splitlines():
-        if line.startswith(name + "{") and all(f'{label}="{value}"' in line for label, value in labels.items()):
+        if line.startswith((name + "{", name + " ")) and all(f'{k}="{v}"' in line for k, v in labels.items()):
             return float(line.rsplit(" ", 1)[1])
-    return 0.0
+    return None
 
 
 def test_metrics_count_a_real_job_and_need_the_token(observed, make_account):
@@ -93,19 +94,29 @@ def test_metrics_count_a_real_job_and_need_the_token(observed, make_account):
 
     def finished() -> str | None:
         text = scrape().text
-        return text if _sample(text, "reducer_items_finished_total", face="v1", outcome="done") else None
+        return text if sample(text, "reducer_items_finished_total", face="v1", outcome="done") else None
 
     text = wait_for(finished, timeout=30, message="no finished item was counted")
-    assert _sample(text, "reducer_requests_total", face="v1", endpoint="api/v1/compress", status="200") >= 1
-    assert _sample(text, "reducer_request_seconds_count", face="v1", endpoint="api/v1/compress") >= 1
-    assert _sample(text, "reducer_items_submitted_total", face="v1") >= 1
-    assert _sample(text, "reducer_item_seconds_count", face="v1", outcome="done") >= 1
-    assert _sample(text, "reducer_engine_cpu_seconds_total", face="v1") > 0
-    assert _sample(text, "reducer_bytes_saved_total", face="v1") > 0
+    assert sample(text, "reducer_requests_total", face="v1", endpoint="api/v1/compress", status="200") >= 1
+    assert sample(text, "reducer_request_seconds_count", face="v1", endpoint="api/v1/compress") >= 1
+    assert sample(text, "reducer_items_submitted_total", face="v1") >= 1
+    assert sample(text, "reducer_item_seconds_count", face="v1", outcome="done") >= 1
+    assert sample(text, "reducer_engine_cpu_seconds_total", face="v1") > 0
+    assert sample(text, "reducer_variant_cpu_seconds_total", mode="lossy", format="jpeg") > 0
+    assert sample(text, "reducer_bytes_saved_total", face="v1") > 0
     assert "reducer_queue_depth{" in text and "reducer_queue_oldest_age_seconds " in text
+    # The cluster's workers, by their heartbeat rows (a test's flush removes them until the next beat).
+    wait_for(lambda: sample(scrape().text, "reducer_workers_alive"), timeout=30, message="no worker seen alive")
     # Held by the web server at submit, charged by the cluster at the outcome: one scrape sees both.
-    assert _sample(text, "reducer_credits_total", kind="reserve") >= 1
-    assert _sample(text, "reducer_credits_total", kind="settle") >= 1
+    assert sample(text, "reducer_credits_total", kind="reserve") >= 1
+    assert sample(text, "reducer_credits_total", kind="settle") >= 1
+
+    def glossy_webp_cpu() -> float:
+        return sample(scrape().text, "reducer_variant_cpu_seconds_total", mode="glossy", format="webp") or 0.0
+
+    before = glossy_webp_cpu()  # each kind of variant is counted apart
+    assert _submit(web, key, "metrics-webp", output="webp", mode="glossy").status_code == 200
+    wait_for(lambda: glossy_webp_cpu() > before, timeout=30, message="no glossy WebP CPU was counted")
 
     assert requests.get(f"{web.url}/metrics", timeout=10).status_code == 403
     wrong = requests.get(f"{web.url}/metrics", headers={"Authorization": "Bearer nope"}, timeout=10)

@@ -1,6 +1,7 @@
 """Scale-out on shared backends: two "machines" (a web server and a cluster each, with data folders
 of their own) on one PostgreSQL, one Redis and one S3-compatible bucket. Work submitted through
-one machine's web server is downloaded, every result of it, through the other's."""
+one machine's web server is downloaded, every result of it, through the other's: ShortPixel result
+URLs and a v1 job's signed link alike, streamed from the bucket."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import requests
 from django.conf import settings
 from django.db import connection
 
-from tests.conftest import ROOT, ServiceProcess
+from tests.conftest import ROOT, ServiceProcess, photo_bytes
 from tests.s3.conftest import ACCESS_KEY_ID, SECRET_ACCESS_KEY, S3Server
 from tests.service.web_helpers import OwnWebServer
 from tests.shortpixel.client import codes, photos, poll
@@ -95,3 +96,18 @@ def test_results_made_on_one_machine_are_served_by_the_other(machines, bucket_se
     assert any(stored.startswith(f"{PREFIX}/results/") for stored in keys), keys
     for machine in machines:  # nothing landed on either machine's own disk
         assert not list((machine.data_dir / "media").rglob("*.*")), machine.data_dir
+
+
+def test_a_v1_job_answered_by_one_machine_is_downloaded_from_the_other(machines, make_account):
+    first, second = machines
+    _, key = make_account()
+    headers = {"Authorization": f"Bearer {key}"}
+    files = {"file": ("photo.jpg", photo_bytes(), "image/jpeg")}
+    answer = requests.post(f"{first.web.url}/api/v1/compress", files=files, headers=headers, timeout=60)
+    assert answer.status_code == 200, answer.text
+    assert len(answer.content) == int(answer.headers["X-Compressed-Size"]) == int(answer.headers["Content-Length"])
+
+    job = answer.headers["X-Job-Id"]
+    linked = requests.get(f"{second.web.url}/api/v1/jobs/{job}/download", headers=headers, timeout=30)
+    assert linked.status_code == 200 and [hop.status_code for hop in linked.history] == [302]
+    assert linked.content == answer.content and linked.headers["Content-Length"] == str(len(answer.content))

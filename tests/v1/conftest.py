@@ -6,6 +6,7 @@ import io
 import json
 
 import pytest
+from asgiref.sync import async_to_sync
 from PIL import Image
 
 from tests.conftest import photo_bytes
@@ -36,9 +37,22 @@ def compress_json(client, key: str, body: dict):
     return client.post("/api/v1/compress", json.dumps(body), content_type="application/json", **bearer(key))
 
 
+def pieces(response) -> list[bytes]:
+    """The pieces a streamed answer (a file: an async iterator) is sent in."""
+
+    async def collect() -> list[bytes]:
+        return [piece async for piece in response.streaming_content]
+
+    return async_to_sync(collect)()
+
+
+def body(response) -> bytes:
+    return b"".join(pieces(response)) if response.streaming else response.content
+
+
 def image(response) -> Image.Image:
     assert response.status_code == 200, response.content
-    return Image.open(io.BytesIO(response.content))
+    return Image.open(io.BytesIO(body(response)))
 
 
 def error(response, status: int, code: str) -> dict:

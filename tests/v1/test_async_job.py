@@ -6,7 +6,7 @@ from django.test import override_settings
 from PIL import Image
 
 from tests.conftest import photo_bytes, wait_for
-from tests.v1.conftest import bearer, compress
+from tests.v1.conftest import bearer, body, compress
 
 
 @override_settings(REDUCER_SYNC_MAX_BYTES=1000)
@@ -14,13 +14,13 @@ def test_a_large_upload_becomes_a_job_to_poll_and_download(client, key, cluster)
     data = photo_bytes()
     accepted = compress(client, key, data=data)
     assert accepted.status_code == 202, accepted.content
-    body = accepted.json()
-    assert body["status"] in {"queued", "processing"} and body["estimated_seconds"] >= 1
-    assert body["poll_url"].endswith(f"/api/v1/jobs/{body['id']}")
+    started = accepted.json()
+    assert started["status"] in {"queued", "processing"} and started["estimated_seconds"] >= 1
+    assert started["poll_url"].endswith(f"/api/v1/jobs/{started['id']}")
     assert accepted["X-RateLimit-Limit"]
 
     def complete():
-        job = client.get(f"/api/v1/jobs/{body['id']}", **bearer(key)).json()
+        job = client.get(f"/api/v1/jobs/{started['id']}", **bearer(key)).json()
         return job["status"] == "complete" and job
 
     job = wait_for(complete, timeout=30, interval=0.2)
@@ -30,13 +30,14 @@ def test_a_large_upload_becomes_a_job_to_poll_and_download(client, key, cluster)
     assert job["quality"]["metric"] == "ssimulacra2" and job["quality"]["score"] >= 70
     assert job["error"] is None and job["expires_at"].endswith("Z")
 
-    redirect = client.get(f"/api/v1/jobs/{body['id']}/download", **bearer(key))
+    redirect = client.get(f"/api/v1/jobs/{started['id']}/download", **bearer(key))
     assert redirect.status_code == 302
     assert redirect["Location"].split("/api/v1/files/")[0] == job["download_url"].split("/api/v1/files/")[0]
     served = client.get("/api/v1/files/" + redirect["Location"].split("/api/v1/files/")[1])  # no key needed
     assert served.status_code == 200 and served["Content-Type"] == "image/jpeg"
-    assert len(served.content) == job["compressed_size"]
-    assert Image.open(io.BytesIO(served.content)).size == (320, 240)
+    downloaded = body(served)
+    assert len(downloaded) == job["compressed_size"]
+    assert Image.open(io.BytesIO(downloaded)).size == (320, 240)
 
 
 def test_another_accounts_job_is_not_found(client, make_account, cluster):

@@ -47,8 +47,9 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         key = self._ensure_demo_account()
         # Counters restart with the processes; files of the last run's PIDs would be summed forever.
-        for stale in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
-            stale.unlink()
+        if settings.REDUCER_METRICS:
+            for stale in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
+                stale.unlink()
         stop = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
