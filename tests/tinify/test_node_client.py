@@ -1,19 +1,24 @@
-"""The official Node client (npm ``tinify``) against reducer: validate, fromBuffer -> toFile,
-resize, compressionCount and a ClientError. It speaks only https (``https.request``), so the
-server here serves TLS with a certificate made for the test, which the client is given as its
-CA bundle; its endpoint is changed the way the Python client's is, ``tinify.Client.API_ENDPOINT``."""
+"""The official Node client (npm ``tinify``) against reducer: validate, fromFile / fromBuffer /
+fromUrl -> toFile / toBuffer / result, resize, convert (WebP and ``*/*``), transform, preserve,
+store into the S3 test server, compressionCount, and its AccountError and ClientError. It speaks
+only https (``https.request``), so the server here serves TLS with a certificate made for the test,
+which the client is given as its CA bundle; its endpoint is changed the way the Python client's is,
+``tinify.Client.API_ENDPOINT``."""
 
 from __future__ import annotations
 
 import datetime
+import io
 import ipaddress
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from tests.conftest import photo_bytes
 
@@ -24,21 +29,45 @@ NPM_PACKAGE = "tinify@1.8.3"
 SCRIPT = r"""
 const fs = require("fs");
 const tinify = require("tinify");
-tinify.Client.API_ENDPOINT = process.env.ENDPOINT;
-tinify.Client.CA_BUNDLE = fs.readFileSync(process.env.CA, "utf8");
-tinify.key = process.env.KEY;
-(async () => {
-  await tinify.validate();
-  const source = tinify.fromBuffer(fs.readFileSync(process.env.INPUT));
-  await source.toFile(process.env.OUTPUT);
-  await source.resize({method: "fit", width: 100, height: 100}).toFile(process.env.RESIZED);
-  let error = "";
+const env = process.env;
+tinify.Client.API_ENDPOINT = env.ENDPOINT;
+tinify.Client.CA_BUNDLE = fs.readFileSync(env.CA, "utf8");
+tinify.key = env.KEY;
+
+async function failure(attempt) {
   try {
-    await tinify.fromBuffer(Buffer.from("not an image")).toBuffer();
+    await attempt();
+    return "none";
   } catch (err) {
-    error = `${err.constructor.name} ${err.status}`;
+    return `${err.constructor.name} ${err.status}`;
   }
-  console.log(JSON.stringify({count: tinify.compressionCount, error}));
+}
+
+(async () => {
+  const report = {validate: await failure(() => tinify.validate())};
+  await tinify.fromFile(env.INPUT).preserve("copyright").toFile(env.PRESERVED);
+  const source = tinify.fromBuffer(fs.readFileSync(env.PHOTO));
+  const result = source.result();
+  report.result = {type: await result.mediaType(), width: await result.width(), size: await result.size()};
+  await source.toFile(env.OUTPUT);
+  const resized = source.resize({method: "fit", width: 100, height: 100});
+  await resized.toFile(env.RESIZED);
+  report.webp = await source.convert({type: "image/webp"}).result().mediaType();
+  report.any = await source.convert({type: "*/*"}).result().mediaType();
+  await tinify.fromBuffer(fs.readFileSync(env.TRANSPARENT))
+    .convert({type: "image/jpeg"}).transform({background: "#000000"}).toFile(env.FILLED);
+  report.url_size = (await tinify.fromUrl(env.URL).toBuffer()).length;
+  const stored = resized.store({
+    service: "s3", aws_access_key_id: "AKIATESTTESTTESTTEST", aws_secret_access_key: "any",
+    region: "us-east-1", path: env.STORE_PATH,
+  });
+  report.stored = {location: await stored.location(), width: await stored.width()};
+  report.bad_image = await failure(() => tinify.fromBuffer(Buffer.from("not an image")).toBuffer());
+  report.bad_option = await failure(() => source.resize({method: "stretch"}).toBuffer());
+  report.count = tinify.compressionCount;
+  tinify.key = "not-a-key";
+  report.bad_key = await failure(() => tinify.validate());
+  console.log(JSON.stringify(report));
 })().catch((err) => { console.error(String(err)); process.exit(1); });
 """
 
@@ -99,27 +128,59 @@ def https_web(django_db_setup, django_db_blocker, s3_server, tmp_path_factory) -
         server.stop()
 
 
-def test_the_node_client(node_client, https_web, cluster, make_account, tmp_path):
+def _with_copyright() -> bytes:
+    exif = Image.Exif()
+    exif[0x8298] = "Copyright Reducer Tests"
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(photo_bytes(200, 150))).save(buffer, format="JPEG", quality=95, exif=exif)
+    return buffer.getvalue()
+
+
+def _transparent_png() -> bytes:
+    image = opened(photo_bytes(160, 120)).convert("RGBA")
+    image.paste((255, 255, 255, 0), (0, 0, 16, 16))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_the_node_client(node_client, https_web, cluster, make_account, origin, s3_server, tmp_path):
     account, key = make_account()
-    source = tmp_path / "in.jpg"
-    source.write_bytes(photo_bytes(320, 240))
+    files = {"INPUT": _with_copyright(), "PHOTO": photo_bytes(320, 240), "TRANSPARENT": _transparent_png()}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    bucket = s3_server.new_bucket()
     environment = {
-        "PATH": shutil.os.environ["PATH"],
+        "PATH": os.environ["PATH"],
         "ENDPOINT": https_web.url,
         "CA": https_web.verify,
         "KEY": key,
-        "INPUT": str(source),
-        "OUTPUT": str(tmp_path / "out.jpg"),
-        "RESIZED": str(tmp_path / "resized.jpg"),
+        **{name: str(tmp_path / name) for name in files},
+        **{name: str(tmp_path / f"{name}.out") for name in ("OUTPUT", "RESIZED", "PRESERVED", "FILLED")},
+        "URL": origin.serve("/node/photo.jpg", photo_bytes(240, 180)),
+        "STORE_PATH": f"{bucket}/node/resized.jpg",
     }
 
     ran = subprocess.run(
-        ["node", "-e", SCRIPT], cwd=node_client, env=environment, capture_output=True, text=True, timeout=180
+        ["node", "-e", SCRIPT], cwd=node_client, env=environment, capture_output=True, text=True, timeout=300
     )
 
     assert ran.returncode == 0, ran.stderr
     report = json.loads(ran.stdout.strip().splitlines()[-1])
-    assert report == {"count": 2, "error": "ClientError 415"}
-    assert 0 < (tmp_path / "out.jpg").stat().st_size < source.stat().st_size
-    assert opened((tmp_path / "resized.jpg").read_bytes()).size == (100, 75)
-    assert charged(account) == 2
+    output = (tmp_path / "OUTPUT.out").read_bytes()
+    assert report["validate"] == "none"  # it resolves, with nothing
+    assert report["result"] == {"type": "image/jpeg", "width": 320, "size": len(output)}
+    assert 0 < len(output) < len(files["PHOTO"])
+    assert opened((tmp_path / "RESIZED.out").read_bytes()).size == (100, 75)
+    assert opened((tmp_path / "PRESERVED.out").read_bytes()).getexif().get(0x8298) == "Copyright Reducer Tests"
+    assert report["webp"] == "image/webp" and report["any"] in {"image/jpeg", "image/webp", "image/avif"}
+    with opened((tmp_path / "FILLED.out").read_bytes()) as filled:
+        assert filled.format == "JPEG" and max(filled.convert("RGB").getpixel((2, 2))) < 16  # black
+    assert report["url_size"] > 0
+    assert report["stored"] == {"location": f"{s3_server.url}/{bucket}/node/resized.jpg", "width": 100}
+    assert opened(s3_server.get(bucket, "node/resized.jpg")[0]).size == (100, 75)
+    assert report["bad_image"] == "ClientError 415" and report["bad_option"] == "ClientError 400"
+    assert report["bad_key"] == "AccountError 401"
+    # The compressions of INPUT, PHOTO, TRANSPARENT and the URL; the resize and the two conversions
+    # of PHOTO; the JPEG conversion of TRANSPARENT. Preserving and storing are free.
+    assert report["count"] == 8 == charged(account)
