@@ -24,6 +24,10 @@ def unauthorized() -> TinifyError:
     return TinifyError(401, "Unauthorized", "Credentials are invalid")
 
 
+def key_not_found() -> TinifyError:
+    return TinifyError(404, "NotFound", "Key not found")
+
+
 def limit_exceeded() -> TinifyError:
     return TinifyError(429, "TooManyRequests", "Your monthly limit has been exceeded")
 

@@ -9,4 +9,5 @@ app_name = "tinify"
 urlpatterns = [
     path("shrink", views.shrink, name="shrink"),
     path("output/<str:output_id>", views.output, name="output"),
+    path("keys/<str:key>", views.key_details, name="key"),
 ]

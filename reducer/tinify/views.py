@@ -33,9 +33,10 @@ FACE = Job.Face.TINIFY
 log = logging.getLogger(__name__)
 
 
-def _answered(*methods: str):
+def _answered(*methods: str, key_in_path: bool = False):
     """A Tinify view: the method checked, the caller authenticated, every failure answered as a
-    Tinify error body, and Compression-Count on every answer to a known key."""
+    Tinify error body, and Compression-Count on every answer to a known key. With ``key_in_path``
+    the key is the URL's ``key`` (an unknown one is not found) rather than HTTP Basic's."""
 
     def wrap(handler):
         @csrf_exempt
@@ -45,7 +46,10 @@ def _answered(*methods: str):
                 return _method_not_allowed()
             caller: Account | None = None
             try:
-                caller = await sync_to_async(_authenticate)(request)
+                if key_in_path:
+                    caller = await sync_to_async(_authenticate)(kwargs.pop("key"), errors.key_not_found())
+                else:
+                    caller = await sync_to_async(_authenticate)(_presented_key(request), errors.unauthorized())
                 response = await handler(request, caller, **kwargs)
             except TinifyError as error:
                 response = error.response()
@@ -72,6 +76,23 @@ async def shrink(request: HttpRequest, caller: Account) -> HttpResponse:
     item = await sync_to_async(_submit)(caller, WorkRequest(source=source, spec=wire.BASE_SPEC))
     await wait_until_settled([item.pk], settings.REDUCER_TINIFY_WAIT)
     return await sync_to_async(_shrunk)(item.pk)
+
+
+@_answered("GET", key_in_path=True)
+async def key_details(request: HttpRequest, caller: Account) -> HttpResponse:
+    """GET /keys/<key>: how the WordPress plugin checks a key and reads the account's state (its
+    Tiny_Compress_Client::validate). Tinify answers ``{}`` with the state in headers; an unknown
+    key is 404, which the plugin reports as an invalid key."""
+    plan = await Plan.objects.aget(account=caller)
+    response = JsonResponse({})
+    # The plugin shows the credits left, and warns before a bulk run that needs more, on a "free"
+    # plan; a "paid" one has no limit to show.
+    response["Paying-State"] = "paid" if plan.unlimited else "free"
+    if not plan.unlimited:
+        response["Compression-Count-Remaining"] = str(plan.available)
+    if caller.email:
+        response["Email-Address"] = caller.email
+    return response
 
 
 @_answered("GET", "POST")
@@ -121,13 +142,13 @@ def _presented_key(request: HttpRequest) -> str:
     return decoded.partition(":")[2]
 
 
-def _authenticate(request: HttpRequest) -> Account:
-    """The key's account, after counting the request against the key's rate limit."""
-    presented = _presented_key(request)
+def _authenticate(presented: str, refusal: TinifyError) -> Account:
+    """The key's account, after counting the request against the key's rate limit; ``refusal``
+    for a key that is unknown, revoked or not a key at all."""
     try:
         account = keys.authenticate(presented)
     except keys.KeyRejected:
-        raise errors.unauthorized() from None
+        raise refusal from None
     limit = Plan.objects.values_list("rate_limit_per_minute", flat=True).get(account=account)
     if not throttling.hit(keys.digest(presented), limit, time.time()).allowed:
         raise errors.rate_limited(limit)
