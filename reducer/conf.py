@@ -516,6 +516,15 @@ SETTINGS: tuple[Setting, ...] = (
         "S3-compatible server that store (service s3) writes to, e.g. http://10.0.0.5:9000; Tinify's options "
         "name no endpoint. Empty: AWS S3. It passes the fetch guard like S3 write-back endpoints.",
     ),
+    Setting(
+        "REDUCER_TINIFY_GCS_ENDPOINT",
+        "https://storage.googleapis.com",
+        str,
+        "Tinify API",
+        "Google Cloud Storage JSON API that store (service gcs) uploads to with the caller's access token; "
+        "another server speaking that API can stand in. It passes the fetch guard like S3 endpoints; "
+        "REDUCER_S3_TIMEOUT bounds each upload.",
+    ),
 )
 
 

@@ -35,18 +35,22 @@ PRESERVE = ("copyright", "creation", "location")
 BACKGROUNDS = {"white": (255, 255, 255), "black": (0, 0, 0)}
 HEX_COLOUR = re.compile(r"#(?:[0-9a-f]{3}|[0-9a-f]{6})", re.IGNORECASE)
 COMMANDS = {"resize", "convert", "transform", "preserve", "store"}
+STORE_SERVICES = ("s3", "gcs")
 
 
 @dataclass(frozen=True)
 class Store:
-    """Where ``store`` writes: an S3 bucket and key with the caller's own credentials."""
+    """Where ``store`` writes: a bucket and key of the caller's S3 or Google Cloud Storage, with
+    the caller's own credentials for that service."""
 
+    service: str  # "s3" or "gcs"
     bucket: str
     key: str
-    access_key_id: str
-    secret_access_key: str
-    region: str
     cache_control: str
+    access_key_id: str = ""  # s3
+    secret_access_key: str = ""  # s3
+    region: str = ""  # s3
+    access_token: str = ""  # gcs: an OAuth 2 access token, sent as a bearer token
 
 
 @dataclass(frozen=True)
@@ -180,8 +184,8 @@ def _store(options: object) -> Store:
     if not isinstance(options, dict):
         raise bad_request("Store options must be an object")
     service = options.get("service")
-    if service != "s3":
-        raise bad_request("Store service must be s3 on this server (gcs is not supported)")
+    if service not in STORE_SERVICES:
+        raise bad_request('Store service must be "s3" or "gcs"')
     bucket, _, key = _text(options, "path").lstrip("/").partition("/")
     if not bucket or not key or ".." in key.split("/"):
         raise bad_request("Store path must be bucket/path/to/object without '..' segments")
@@ -194,11 +198,14 @@ def _store(options: object) -> Store:
     cache_control = next(iter(headers.values()), "")
     if not isinstance(cache_control, str):
         raise bad_request("Store header Cache-Control must be a string")
+    if service == "gcs":
+        return Store(service, bucket, key, cache_control, access_token=_text(options, "gcp_access_token"))
     return Store(
-        bucket=bucket,
-        key=key,
+        service,
+        bucket,
+        key,
+        cache_control,
         access_key_id=_text(options, "aws_access_key_id"),
         secret_access_key=_text(options, "aws_secret_access_key"),
         region=options.get("region") if isinstance(options.get("region"), str) else "",
-        cache_control=cache_control,
     )

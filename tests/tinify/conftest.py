@@ -1,12 +1,16 @@
-"""Tinify-face fixtures: a reducer whose store writes to the S3 test server, and the official
-``tinify`` Python client pointed at it the documented way (``tinify.Client.API_ENDPOINT``)."""
+"""Tinify-face fixtures: a reducer whose store writes to the S3 test server or to a Google Cloud
+Storage emulator, and the official ``tinify`` Python client pointed at it the documented way
+(``tinify.Client.API_ENDPOINT``)."""
 
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import pytest
+import requests
 import tinify
 from PIL import Image
 
@@ -47,9 +51,47 @@ class TinifyServer(WebServer):
             return False
 
 
+class GcsServer:
+    """gcp-storage-emulator (Google Cloud Storage's JSON API, in memory) on a loopback port, in
+    this process; like Google's, it stores what a multipart upload sends. It takes any token."""
+
+    def __init__(self) -> None:
+        from gcp_storage_emulator.server import create_server
+
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self._server = create_server("127.0.0.1", port, in_memory=True)
+        self._server.start()
+
+    def new_bucket(self) -> str:
+        name = f"bucket-{uuid.uuid4().hex[:12]}"
+        created = requests.post(f"{self.url}/storage/v1/b", json={"name": name}, timeout=10)
+        created.raise_for_status()
+        return name
+
+    def get(self, bucket: str, key: str) -> tuple[bytes, dict]:
+        """The object's bytes and its metadata (contentType, cacheControl, ...)."""
+        address = f"{self.url}/storage/v1/b/{bucket}/o/{quote(key, safe='')}"
+        metadata = requests.get(address, timeout=10)
+        metadata.raise_for_status()
+        return requests.get(address, params={"alt": "media"}, timeout=10).content, metadata.json()
+
+    def stop(self) -> None:
+        self._server.stop()
+
+
 @pytest.fixture(scope="session")
-def tinify_web(django_db_setup, django_db_blocker, s3_server) -> Iterator[TinifyServer]:  # noqa: F811
-    server = TinifyServer(s3_server.url)
+def gcs_server() -> Iterator[GcsServer]:
+    server = GcsServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def tinify_web(django_db_setup, django_db_blocker, s3_server, gcs_server) -> Iterator[TinifyServer]:  # noqa: F811
+    server = TinifyServer(s3_server.url, REDUCER_TINIFY_GCS_ENDPOINT=gcs_server.url)
     try:
         yield server
     finally:

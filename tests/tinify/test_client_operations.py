@@ -265,6 +265,26 @@ def test_store_into_an_s3_compatible_server(client, s3_server):
     assert charged(account) == 2
 
 
+def test_store_into_google_cloud_storage(client, gcs_server):
+    account, _ = client
+    bucket = gcs_server.new_bucket()
+    source = tinify.from_buffer(photo_bytes(320, 240))
+
+    stored = source.resize(method="scale", width=200).store(
+        service="gcs",
+        gcp_access_token="ya29.a-token-from-a-service-account",
+        path=f"{bucket}/images/photo 1.jpg",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+    assert stored.location == f"{gcs_server.url}/{bucket}/images/photo%201.jpg"
+    assert (stored.width, stored.height) == (200, 150)
+    written, metadata = gcs_server.get(bucket, "images/photo 1.jpg")
+    assert opened(written).size == (200, 150)
+    assert metadata["contentType"] == "image/jpeg" and metadata["cacheControl"] == "public, max-age=3600"
+    assert charged(account) == 2  # the compression and the resize; storing is free
+
+
 def test_an_image_that_cannot_be_made_smaller_comes_back_cleaned(client):
     data = polyglots.jpeg()  # already at a low quality; a script rides in a comment and after the end
 

@@ -127,11 +127,31 @@ def test_bad_resize_convert_and_other_options_are_client_errors(client, command)
     assert charged(account) == 1  # the compression only
 
 
-def test_store_without_credentials_or_to_gcs_is_a_client_error(client):
+def test_store_without_credentials_a_path_or_a_known_service_is_a_client_error(client):
+    account, _ = client
     source = tinify.from_buffer(photo_bytes(64, 48))
-    for options in ({"service": "s3", "path": "bucket/key.jpg"}, {"service": "gcs", "gcp_access_token": "t"}):
-        with pytest.raises(tinify.ClientError):
+    for options in (
+        {"service": "s3", "path": "bucket/key.jpg"},
+        {"service": "gcs", "path": "bucket/key.jpg"},
+        {"service": "gcs", "gcp_access_token": "t"},
+        {"service": "azure", "path": "bucket/key.jpg"},
+    ):
+        with pytest.raises(tinify.ClientError) as raised:
             source.store(**options)
+        assert (raised.value.status, raised.value.kind) == (400, "BadRequest")
+    assert charged(account) == 1
+
+
+def test_a_bucket_google_cloud_storage_refuses_is_a_store_error(client, gcs_server):
+    account, _ = client
+    source = tinify.from_buffer(photo_bytes(64, 48))
+
+    with pytest.raises(tinify.ClientError) as raised:
+        source.store(service="gcs", gcp_access_token="t", path="no-such-bucket/x.jpg")
+
+    assert (raised.value.status, raised.value.kind) == (400, "StoreError")
+    assert "no-such-bucket" in raised.value.message and "answered 404" in raised.value.message
+    assert charged(account) == 1
 
 
 def test_an_unknown_output_is_a_client_error(client, tinify_web):
