@@ -1,16 +1,25 @@
-"""Per-key rate limits on a counter every web process shares: one row per key and minute.
+"""Per-key rate limits on a counter every web process shares: one count per key and minute.
 
-A request is let through by one conditional UPDATE (``count < limit``) on its key's row for the
-current minute, or by the INSERT that opens that row; the unique (key, window) constraint makes a
-racing INSERT fail, and the loser retries the UPDATE. No read-modify-write, so two processes can
-never both take the last request of a minute, on SQLite and PostgreSQL alike.
+With Redis configured (REDUCER_REDIS_URL) the count is a Redis key per key and window: one atomic
+INCR (with its EXPIRE, in one MULTI/EXEC) counts the request and tells where the minute stands, so
+no database write is made for it. Requests over the limit are counted too; they are refused all
+the same, and the count goes with the window.
+
+Otherwise it is a database row per key and window. A request is let through by one conditional
+UPDATE (``count < limit``) on its key's row for the current minute, or by the INSERT that opens
+that row; the unique (key, window) constraint makes a racing INSERT fail, and the loser retries the
+UPDATE. No read-modify-write, so two processes can never both take the last request of a minute,
+on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
+import redis
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
@@ -32,13 +41,39 @@ class RateState:
         return max(math.ceil(self.reset_at - now), 1)
 
 
-def hit(key: str, limit: int, now: float) -> RateState:
-    """Count one request of ``key`` (any stable string, e.g. the key digest) at Unix time ``now``."""
-    window = int(now // WINDOW_SECONDS)
-    reset_at = (window + 1) * WINDOW_SECONDS
-    allowed = _take(key, window, limit)
-    used = RateWindow.objects.filter(key=key, window=window).values_list("count", flat=True).first() or 0
+def hit(key: str, limit: int, now: float, window_seconds: int = WINDOW_SECONDS) -> RateState:
+    """Count one request of ``key`` (any stable string, e.g. the key digest) at Unix time ``now``,
+    in windows of ``window_seconds``."""
+    window = int(now // window_seconds)
+    reset_at = (window + 1) * window_seconds
+    if settings.REDUCER_REDIS_URL:
+        used = _count_in_redis(key, window, reset_at - now)
+        allowed = used <= limit
+    else:
+        allowed = _take(key, window, limit)
+        used = RateWindow.objects.filter(key=key, window=window).values_list("count", flat=True).first() or 0
     return RateState(allowed=allowed, limit=limit, remaining=max(limit - used, 0), reset_at=reset_at)
+
+
+@functools.cache
+def _redis() -> redis.Redis:
+    # One connection pool per process, shared by its threads.
+    return redis.Redis.from_url(settings.REDUCER_REDIS_URL)
+
+
+def redis_name(key: str, window: int) -> str:
+    return f"reducer:rate:{key}:{window}"
+
+
+def _count_in_redis(key: str, window: int, seconds_left: float) -> int:
+    """The window's count with this request in it. The key outlives its window by a minute, so a
+    clock a little behind another machine's still finds it."""
+    with _redis().pipeline(transaction=True) as pipeline:
+        name = redis_name(key, window)
+        pipeline.incr(name)
+        pipeline.expire(name, math.ceil(seconds_left) + WINDOW_SECONDS)
+        count, _ = pipeline.execute()
+    return count
 
 
 def _take(key: str, window: int, limit: int) -> bool:

@@ -124,7 +124,9 @@ def throwaway_service(credits: int, log_file: Path | None = None, **settings: st
     )
     env.update(settings)
     manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    output = open(log_file, "ab") if log_file else None  # noqa: SIM115 -- closed with the service
+    to_log = {"stdout": output, "stderr": subprocess.STDOUT if output else None}
+    subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True, **to_log)
     created = subprocess.run(
         [*manage, "createaccount", "bench", "--monthly", str(credits)],
         cwd=ROOT,
@@ -134,15 +136,7 @@ def throwaway_service(credits: int, log_file: Path | None = None, **settings: st
         text=True,
     )
     key = created.stdout.strip().splitlines()[-1].strip()
-    output = open(log_file, "ab") if log_file else None  # noqa: SIM115 -- closed with the service
-    server = subprocess.Popen(
-        [*manage, "serve"],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-        stdout=output,
-        stderr=subprocess.STDOUT if output else None,
-    )
+    server = subprocess.Popen([*manage, "serve"], cwd=ROOT, env=env, start_new_session=True, **to_log)
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

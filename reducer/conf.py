@@ -158,7 +158,8 @@ SETTINGS: tuple[Setting, ...] = (
         "",
         str,
         "Storage",
-        "Redis URL for the django-q2 broker, e.g. redis://127.0.0.1:6379/0. Empty: the database (ORM) broker.",
+        "Redis URL for the django-q2 broker and the per-key rate counts, e.g. redis://127.0.0.1:6379/0. "
+        "Empty: the database (ORM) broker, and counts in the database.",
     ),
     Setting(
         "REDUCER_SQLITE_BUSY_TIMEOUT",

@@ -32,9 +32,9 @@ def demo_account() -> Account:
 
 
 def _visitor_allowed(request: HttpRequest) -> bool:
-    # Hour windows on the shared per-minute counter: time counted in minutes makes its windows hours.
     visitor = hashlib.sha256(request.META.get("REMOTE_ADDR", "").encode()).hexdigest()[:40]
-    return throttling.hit(f"demo:{visitor}", settings.REDUCER_DEMO_PAGE_ALLOWANCE, time.time() / 60).allowed
+    allowance = settings.REDUCER_DEMO_PAGE_ALLOWANCE
+    return throttling.hit(f"demo:{visitor}", allowance, time.time(), window_seconds=3600).allowed
 
 
 def _error(error: ApiError) -> JsonResponse:
