@@ -13,6 +13,12 @@ WordPress makes them) and runs the lossy set a site asks for on each (the origin
 AVIF): how often WebP and AVIF reach the lossy floor with a lossy setting (not the lossless fallback),
 how often they are smaller than reducer's lossy variant in the size's own format (or the size itself,
 when that is not smaller), and floor misses of every lossy variant, re-scored on the whole image.
+
+The lossless section sets each image's lossless variant (PNG for a GIF) beside the plain tools:
+``oxipng -o 2 --strip safe`` for PNG and GIF (a GIF as Pillow writes it to PNG) and
+``jpegtran -copy none -optimize -progressive`` (mozjpeg) for JPEG, given back the colour profile and
+the orientation a viewer needs, which ``-copy none`` loses. It lists every image where the engine is
+larger and prints the median savings, that count and the CPU-seconds per source format.
 """
 
 from __future__ import annotations
@@ -20,20 +26,25 @@ from __future__ import annotations
 import argparse
 import io
 import math
+import os
 import statistics
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import mozjpeg_lossless_optimization as mlo
 import numpy as np
+import oxipng
 import pyvips
 from PIL import Image
 
 from . import EngineError, Format, Mode, Spec, Target, corpus, optimize, wordpress
 from .codecs import flatten
 from .decode import Source, decode
+from .metadata import is_srgb
 from .metric import Reference
 from .pipeline import is_photo
 
@@ -166,19 +177,33 @@ def _decoded(path: Path, max_megapixels: float | None, out) -> tuple[bytes, Sour
     return data, source
 
 
-def run(folder: Path, max_megapixels: float | None = None, out=sys.stdout, thumbnails_only: bool = False) -> None:
+def run(
+    folder: Path,
+    max_megapixels: float | None = None,
+    out=sys.stdout,
+    thumbnails_only: bool = False,
+    lossless_only: bool = False,
+) -> None:
+    if lossless_only:
+        _lossless_table(
+            [
+                _lossless_check(path.name, *decoded)
+                for path, decoded in _sources(folder, max_megapixels, out)
+                if decoded[1].pil_format in TOOLS
+            ],
+            out,
+        )
+        return
     engine: dict[tuple[str, str], list[Row]] = defaultdict(list)
     baseline: dict[tuple[str, str], list[Row]] = defaultdict(list)
     default_set: list[tuple[str, str, float, float]] = []
     thumbnails: list[Thumbnail] = []
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in EXTENSIONS)
-    for path in files:
-        decoded = _decoded(path, max_megapixels, out)
-        if decoded is None:
-            continue
-        data, source = decoded
+    lossless: list[LosslessCheck] = []
+    for path, (data, source) in _sources(folder, max_megapixels, out):
         if not thumbnails_only:
             _full_size(path.name, data, source, engine, baseline, default_set, out)
+            if source.pil_format in TOOLS:
+                lossless.append(_lossless_check(path.name, data, source))
         for size, made in wordpress.sizes(data).items():
             if size in THUMBNAIL_SIZES:
                 thumbnails.append(_thumbnail(f"{path.name} {size}", THUMBNAIL_SIZES[size], made, out))
@@ -186,7 +211,16 @@ def run(folder: Path, max_megapixels: float | None = None, out=sys.stdout, thumb
         _table("reducer engine", engine, out)
         _table("baseline: Pillow defaults (JPEG q75 optimize, PNG optimize, WebP q80, AVIF default)", baseline, out)
         _cpu_table(default_set, out)
+        _lossless_table(lossless, out)
     _thumbnail_table(thumbnails, out)
+
+
+def _sources(folder: Path, max_megapixels: float | None, out) -> Iterator[tuple[Path, tuple[bytes, Source]]]:
+    """The folder's images that decode and are within the size asked for, in name order."""
+    for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in EXTENSIONS):
+        decoded = _decoded(path, max_megapixels, out)
+        if decoded is not None:
+            yield path, decoded
 
 
 def _full_size(
@@ -229,6 +263,97 @@ def _full_size(
     cpu = time.process_time() - start
     default_set.append((name, cls, mp, cpu))
     print(f"{name}: {cls}, {mp:.2f} MP, default set {cpu:.2f} CPU-s", file=out, flush=True)
+
+
+@dataclass
+class LosslessCheck:
+    """One image's lossless variant beside the plain tool for its format, both as served: the source
+    itself when the output is not smaller."""
+
+    name: str
+    source_format: str
+    source_size: int
+    engine: int
+    tool: int
+    engine_cpu: float
+    tool_cpu: float
+
+    def savings(self, size: int) -> float:
+        return 100.0 * (1 - size / self.source_size)
+
+
+def _orientation_segment(orientation: int) -> int:
+    """Bytes of the smallest APP1 segment that keeps a JPEG's orientation: what ``-copy none`` drops."""
+    if orientation == 1:
+        return 0
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return 2 + 2 + len(b"Exif\0\0") + len(exif.tobytes())
+
+
+def _mozjpeg_lossless(data: bytes, source: Source) -> int:
+    """``jpegtran -copy none -optimize -progressive``, with the profile copied where colour needs it (a
+    profile that is not sRGB, or any a CMYK file has) and the orientation segment counted."""
+    keep_profile = source.cmyk or not is_srgb(source.icc)
+    coded = mlo.optimize(data, mlo.COPY_MARKERS.ICC if keep_profile else mlo.COPY_MARKERS.NONE)
+    return len(coded) + _orientation_segment(source.orientation)
+
+
+def _oxipng_safe(data: bytes, source: Source) -> int:
+    """``oxipng -o 2 --strip safe``; a GIF is first written to PNG as Pillow does, palette and frames kept."""
+    if source.pil_format == "GIF":
+        with Image.open(io.BytesIO(data)) as im:
+            buf = io.BytesIO()
+            im.save(buf, "PNG", save_all=source.animated)
+            data = buf.getvalue()
+    return len(oxipng.optimize_from_memory(data, level=2, strip=oxipng.StripChunks.safe()))
+
+
+TOOLS = {"JPEG": _mozjpeg_lossless, "PNG": _oxipng_safe, "GIF": _oxipng_safe}
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its children that have ended (the JPEG transcode runs in one)."""
+    return sum(os.times()[:4])
+
+
+def _lossless_check(name: str, data: bytes, source: Source) -> LosslessCheck:
+    fmt = Format.PNG if source.pil_format == "GIF" else None
+    start = _cpu_seconds()
+    variant = optimize(data, Spec(targets=(Target(Mode.LOSSLESS, fmt),))).variants[0]
+    engine_cpu = _cpu_seconds() - start
+    start = _cpu_seconds()
+    tool = TOOLS[source.pil_format](data, source)
+    tool_cpu = _cpu_seconds() - start
+    engine = variant.size if variant.data is not None and variant.smaller else len(data)
+    return LosslessCheck(name, source.pil_format, len(data), engine, min(tool, len(data)), engine_cpu, tool_cpu)
+
+
+def _lossless_table(checks: list[LosslessCheck], out) -> None:
+    print(
+        "\n### lossless beside the plain tools (oxipng -o 2 --strip safe; mozjpeg jpegtran -copy none "
+        "-optimize -progressive, with the profile and orientation colour needs)\n",
+        file=out,
+    )
+    for check in checks:
+        if check.engine > check.tool:
+            print(f"  {check.name}: engine {check.engine} bytes, larger than the tool's {check.tool}", file=out)
+    print(
+        "| source | n | engine savings median % | tool savings median % | engine larger | engine CPU s | tool CPU s |",
+        file=out,
+    )
+    print("|---|---|---|---|---|---|---|", file=out)
+    groups = [(fmt, [c for c in checks if c.source_format == fmt]) for fmt in TOOLS]
+    for fmt, items in [*groups, ("all", checks)]:
+        if not items:
+            continue
+        engine = statistics.median(c.savings(c.engine) for c in items)
+        tool = statistics.median(c.savings(c.tool) for c in items)
+        print(
+            f"| {fmt} | {len(items)} | {engine:.1f} | {tool:.1f} | {sum(c.engine > c.tool for c in items)} "
+            f"| {sum(c.engine_cpu for c in items):.2f} | {sum(c.tool_cpu for c in items):.2f} |",
+            file=out,
+        )
 
 
 def _thumbnail(name: str, size: str, data: bytes, out) -> Thumbnail:
@@ -350,8 +475,14 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="skip larger images (the compression anchors cover the corpus up to 4.1 MP)",
     )
-    parser.add_argument(
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument(
         "--thumbnails-only", action="store_true", help="only the thumbnails section (WordPress sizes of each image)"
+    )
+    only.add_argument(
+        "--lossless-only",
+        action="store_true",
+        help="only the lossless section (each image's lossless variant beside the plain tools)",
     )
     args = parser.parse_args(argv)
     images = args.folder or corpus.folder(args.corpus)
@@ -360,7 +491,7 @@ def main(argv: list[str] | None = None) -> None:
             f"no folder {images}"
             + (": build it with python -m optimizer.engine.corpus" if args.corpus == "wider" else "")
         )
-    run(images, args.max_megapixels, out=sys.stdout, thumbnails_only=args.thumbnails_only)
+    run(images, args.max_megapixels, thumbnails_only=args.thumbnails_only, lossless_only=args.lossless_only)
 
 
 if __name__ == "__main__":

@@ -8,9 +8,11 @@ dropped, because sRGB is what viewers assume without one. CMYK sources are conve
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image, ImageCms
 
 from .decode import Source
@@ -18,6 +20,7 @@ from .spec import Metadata
 
 _ORIENTATION = 0x0112
 _COPYRIGHT = 0x8298
+_SRGB = ImageCms.createProfile("sRGB")
 
 
 @dataclass(frozen=True)
@@ -28,14 +31,42 @@ class Meta:
     xmp: bytes | None = None
 
 
+def _probe(mode: str) -> Image.Image:
+    """Colours to push through a profile: a 16-level cube and every grey (every grey alone for "L")."""
+    greys = np.arange(256, dtype=np.uint8)
+    if mode == "L":
+        return Image.fromarray(greys[None, :], "L")
+    levels = np.linspace(0, 255, 16).round().astype(np.uint8)
+    cube = np.stack(np.meshgrid(levels, levels, levels, indexing="ij"), axis=-1).reshape(-1, 3)
+    return Image.fromarray(np.concatenate([cube, np.repeat(greys[:, None], 3, axis=1)])[None], "RGB")
+
+
+_PROBE_MODES = {"RGB": "RGB", "GRAY": "L"}
+
+
+@functools.lru_cache(maxsize=32)
 def is_srgb(icc: bytes | None) -> bool:
+    """Whether pixels look the same with this profile as without one (as sRGB).
+
+    Judged by what the profile does, not by its name, which misleads both ways: compact sRGB
+    profiles are called "c2", and "sRGB" appears in the names of linear and wide-gamut variants. The
+    probe colours, converted through the profile to sRGB, must all come back within one 8-bit step.
+    """
     if not icc:
         return True
     try:
-        desc = ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(icc)))
-    except (ImageCms.PyCMSError, OSError):
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        mode = _PROBE_MODES.get(profile.profile.xcolor_space.strip())
+        if mode is None:  # CMYK, Lab, ...: never sRGB
+            return False
+        probe = _probe(mode)
+        seen = ImageCms.profileToProfile(
+            probe, profile, _SRGB, renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC, outputMode="RGB"
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError):
         return False
-    return "srgb" in desc.lower().replace(" ", "")
+    difference = np.asarray(seen, np.int16) - np.asarray(probe.convert("RGB"), np.int16)
+    return int(np.abs(difference).max()) <= 1
 
 
 def to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
@@ -44,7 +75,7 @@ def to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
         return im
     try:
         src = ImageCms.ImageCmsProfile(io.BytesIO(icc))  # type: ignore[arg-type]
-        return ImageCms.profileToProfile(im, src, ImageCms.createProfile("sRGB"), outputMode=im.mode)
+        return ImageCms.profileToProfile(im, src, _SRGB, outputMode=im.mode)
     except (ImageCms.PyCMSError, OSError, ValueError):
         return im
 

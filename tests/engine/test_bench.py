@@ -31,8 +31,30 @@ def test_bench_thumbnails_section_prints_a_row_per_wordpress_size(tmp_path):
     bench.run(tmp_path, out=out, thumbnails_only=True)
     text = out.getvalue()
     assert "### reducer engine" not in text
-    rows = {line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:-1]]
-            for line in text.splitlines() if line.startswith("| ") and not line.startswith("| size")}
+    rows = {
+        line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:-1]]
+        for line in text.splitlines()
+        if line.startswith("| ") and not line.startswith("| size")
+    }
     assert set(rows) == {"150x150", "300", "all"}  # the crop and the 300-pixel box of the photo
     n, webp_reached, _, avif_reached, _, _, _, misses, _ = rows["all"]
     assert (n, webp_reached, avif_reached, misses) == ("2", "100.0", "100.0", "0")
+
+
+def test_bench_lossless_section_sets_each_image_beside_the_plain_tools(tmp_path):
+    (tmp_path / "a_photo.jpg").write_bytes(encode(photo(96, 64), "JPEG", quality=92))
+    (tmp_path / "b_graphic.png").write_bytes(encode(photo(64, 48, seed=2, mode="RGBA"), "PNG"))
+    (tmp_path / "c_palette.gif").write_bytes(encode(photo(64, 48, seed=3).quantize(16), "GIF"))
+    out = io.StringIO()
+    bench.run(tmp_path, out=out, lossless_only=True)
+    text = out.getvalue()
+    assert "### reducer engine" not in text and "### thumbnails" not in text
+    rows = {
+        line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:-1]]
+        for line in text.splitlines()
+        if line.startswith("| ") and not line.startswith("| source")
+    }
+    assert set(rows) == {"JPEG", "PNG", "GIF", "all"}
+    n, engine, tool, larger, _, _ = rows["all"]
+    assert (n, larger) == ("3", "0") and float(engine) >= float(tool)
+    assert "larger than the tool" not in text  # the line listing an image where the engine is larger

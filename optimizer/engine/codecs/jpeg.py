@@ -110,8 +110,18 @@ class JpegCodec:
         if source.orientation != 1:
             exif[0x0112] = source.orientation
         exif_bytes = exif.tobytes() if len(exif) else None
-        meta = Meta(picture.meta.policy, icc=picture.meta.icc, exif=exif_bytes, xmp=picture.meta.xmp)
+        icc = _coded_profile(source, picture.meta)
+        meta = Meta(picture.meta.policy, icc=icc, exif=exif_bytes, xmp=picture.meta.xmp)
         return Lossless(insert_metadata(data, meta), "mozjpeg lossless")
+
+
+def _coded_profile(source: Source, meta: Meta) -> bytes | None:
+    """The profile for the transcoded coefficients: a CMYK source's own, whatever the policy (decoding
+    made its pixels sRGB, but a transcode keeps them CMYK, and without it they look different)."""
+    if not source.cmyk:
+        return meta.icc
+    with Image.open(io.BytesIO(source.data)) as im:
+        return im.info.get("icc_profile") or None
 
 
 def _transcoded(data: bytes) -> bytes:

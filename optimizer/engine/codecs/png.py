@@ -18,7 +18,8 @@ import io
 import oxipng
 from PIL import Image, PngImagePlugin
 
-from ..decode import Source
+from ..decode import Source, orient
+from ..metadata import Meta
 from ..spec import Format, Metadata, Mode, Spec
 from . import Lossless, Picture, Setting, register
 
@@ -43,17 +44,31 @@ _KMEANS_MAX_COLOURS = 1 << 15
 # Kept metadata is EXIF, XMP (an iTXt chunk) and colour; comments (tEXt, zTXt) and chunks of unknown
 # meaning can carry anything, so they never ride along. Animation chunks keep an APNG one.
 _KEPT_CHUNKS = [b"eXIf", b"iTXt", b"iCCP", b"sRGB", b"gAMA", b"cHRM", b"cICP", b"pHYs", b"acTL", b"fcTL", b"fdAT"]
+# Otherwise only the chunks that change how the image looks (oxipng's "safe" set) stay, and under
+# ``strip`` not even a profile that is sRGB or the sRGB chunk: they say what a PNG without them means.
+_DISPLAY_CHUNKS = [b"cICP", b"pHYs", b"acTL", b"fcTL", b"fdAT"]
 
 
-def _oxipng(data: bytes, policy: Metadata = Metadata.KEEP) -> bytes:
-    # Level 2 keeps nearly all of level 6's gain at a fraction of the time; "safe" keeps colour chunks.
-    strip = oxipng.StripChunks.keep(_KEPT_CHUNKS) if policy is Metadata.KEEP else oxipng.StripChunks.safe()
-    return oxipng.optimize_from_memory(data, level=2, strip=strip)
+def _source_chunks(meta: Meta) -> list[bytes]:
+    """The chunks of a source PNG that its metadata policy lets through."""
+    if meta.policy is Metadata.KEEP:
+        return _KEPT_CHUNKS
+    colour = [b"iCCP"] * (meta.icc is not None) + [b"sRGB"] * (meta.policy is not Metadata.STRIP)
+    return _DISPLAY_CHUNKS + colour
 
 
-def _pillow_png(picture: Picture, frames: tuple[Image.Image, ...]) -> bytes:
+def _oxipng(data: bytes, kept: list[bytes] = _KEPT_CHUNKS) -> bytes:
+    """oxipng level 2 (nearly all of level 6's gain at a fraction of the time), keeping ``kept``
+    chunks. Interlacing goes: it costs bytes and changes nothing in the pixels."""
+    strip = oxipng.StripChunks.keep(kept)
+    return oxipng.optimize_from_memory(data, level=2, strip=strip, interlace=oxipng.Interlacing.Off)
+
+
+def _pillow_png(picture: Picture, frames: tuple[Image.Image, ...], compress_level: int = 1) -> bytes:
+    """The frames as a PNG that oxipng has optimised. oxipng keeps what it is given when none of its
+    trials is smaller, so a higher ``compress_level`` can win on small images, at the cost of zlib's time."""
     meta = picture.meta
-    kwargs: dict = {"compress_level": 1}
+    kwargs: dict = {"compress_level": compress_level}
     if meta.icc:
         kwargs["icc_profile"] = meta.icc
     if meta.exif:
@@ -65,7 +80,7 @@ def _pillow_png(picture: Picture, frames: tuple[Image.Image, ...]) -> bytes:
     kwargs.update(picture.animation_kwargs(frames))
     buf = io.BytesIO()
     frames[0].save(buf, "PNG", **kwargs)
-    return _oxipng(buf.getvalue())  # oxipng keeps APNG frames and their timing
+    return _oxipng(buf.getvalue())  # what Pillow wrote is what ``meta`` allows; APNG frames and timing stay
 
 
 def quantize(im: Image.Image, setting: Setting) -> Image.Image:
@@ -126,14 +141,29 @@ class PngCodec:
         if byte_level and not picture.animated:
             # Works on the file itself, so 16-bit samples survive (Pillow would narrow them).
             try:
-                return Lossless(_oxipng(source.data, picture.meta.policy), "oxipng level 2")
+                return Lossless(_oxipng(source.data, _source_chunks(picture.meta)), "oxipng level 2")
             except oxipng.PngError as exc:
                 # Pillow reads every pixel of some damaged files that oxipng refuses (no IEND, a
                 # chunk length running past the end): those pixels are written out afresh.
                 note = f"the file's structure is damaged ({exc}): re-encoded from its pixels"
                 if source.high_bit_depth:
                     note += ", 16-bit samples narrowed to 8 bits"
-        return Lossless(_pillow_png(picture, picture.frames), "oxipng level 2", note)
+        encoded = _pillow_png(picture, picture.frames)
+        own = None if altered or picture.animated else _own_palette_frame(source)
+        if own is not None:
+            encoded = min(encoded, _pillow_png(picture, (own,), compress_level=6), key=len)
+        return Lossless(encoded, "oxipng level 2", note)
+
+
+def _own_palette_frame(source: Source) -> Image.Image | None:
+    """A still palette source's pixels in its own palette, upright. Written as a plain tool writes it
+    (zlib level 6, the palette's order kept), it is often smaller than what oxipng makes of the
+    decoded colours (a small GIF: 1 324 against 1 361 bytes), though not always, so both are made."""
+    with Image.open(io.BytesIO(source.data)) as im:
+        if im.mode != "P":
+            return None
+        im.load()
+        return orient(im, source.orientation)
 
 
 register(PngCodec())
