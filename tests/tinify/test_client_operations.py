@@ -265,6 +265,27 @@ def test_store_into_an_s3_compatible_server(client, s3_server):
     assert charged(account) == 2
 
 
+def test_every_command_in_one_request(client, s3_server):
+    account, _ = client
+    bucket = s3_server.new_bucket()
+    source = tinify.from_buffer(_transparent_png(photo=True))
+
+    stored = (
+        source.resize(method="cover", width=80, height=80)
+        .convert(type=["image/webp", "image/avif"])
+        .transform(background="black")
+        .preserve("copyright")
+        .store(service="s3", aws_access_key_id="a", aws_secret_access_key="b", path=f"{bucket}/all.img")
+    )
+
+    assert (stored.width, stored.height) == (80, 80)
+    written, content_type = s3_server.get(bucket, "all.img")
+    with opened(written) as image:
+        assert content_type == f"image/{image.format.lower()}" and image.format in {"WEBP", "AVIF"}
+        assert image.size == (80, 80) and image.convert("RGBA").getchannel("A").getextrema() == (255, 255)
+    assert charged(account) == 2  # the compression, and one output resized and converted
+
+
 def test_store_into_google_cloud_storage(client, gcs_server):
     account, _ = client
     bucket = gcs_server.new_bucket()

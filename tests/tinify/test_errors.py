@@ -11,6 +11,7 @@ import requests
 import tinify
 
 from accounts.models import Plan
+from optimizer import maintenance
 from optimizer.models import Item, Job
 from tests.conftest import free_port, photo_bytes
 
@@ -179,3 +180,14 @@ def test_no_server_is_a_connection_error(client):
 
     with pytest.raises(tinify.ConnectionError):
         tinify.from_buffer(photo_bytes(64, 48))
+
+
+def test_an_output_past_its_retention_is_not_found(client):
+    source = tinify.from_buffer(photo_bytes(64, 48))
+    source.to_buffer()
+    assert maintenance.expire(Item.objects.get(pk=source.url.rsplit("/", 1)[1]))
+
+    for attempt in (source.to_buffer, lambda: source.resize(method="scale", width=32).to_buffer()):
+        with pytest.raises(tinify.ClientError) as raised:
+            attempt()
+        assert (raised.value.status, raised.value.kind) == (404, "NotFound")
