@@ -14,6 +14,25 @@ def only_v1(endpoints: list) -> list:
     ]
 
 
+def blank_optional_form_fields(result: dict, generator, request, public: bool) -> dict:
+    """Postprocessing hook: optional form fields without a default get an empty example.
+
+    Swagger UI's "Try it out" fills every field of a form body with the schema's example, or a
+    placeholder ("string", 1, true) when there is none, and sends them all: an upload would come
+    with url=string, max_width=1 and both names of each aliased option, and be refused. A field
+    left empty is not sent.
+    """
+    for operation in (operation for path in result["paths"].values() for operation in path.values()):
+        form = operation.get("requestBody", {}).get("content", {}).get("multipart/form-data")
+        if not form:
+            continue
+        fields = result["components"]["schemas"][form["schema"]["$ref"].rsplit("/", 1)[1]]["properties"]
+        for field in fields.values():
+            if not ({"default", "example"} & field.keys()) and field.get("format") != "binary":
+                field["example"] = ""
+    return result
+
+
 class ApiKeyScheme(OpenApiAuthenticationExtension):
     target_class = "reducer.v1.auth.ApiKeyAuthentication"
     name = ["bearerKey", "headerKey", "queryKey"]

@@ -17,7 +17,14 @@ urlpatterns = [
     path(
         "schema",
         SpectacularAPIView.as_view(
-            custom_settings={"PREPROCESSING_HOOKS": ["reducer.v1.schema.only_v1"]}, authentication_classes=[]
+            custom_settings={
+                "PREPROCESSING_HOOKS": ["reducer.v1.schema.only_v1"],
+                "POSTPROCESSING_HOOKS": [
+                    "drf_spectacular.hooks.postprocess_schema_enums",
+                    "reducer.v1.schema.blank_optional_form_fields",
+                ],
+            },
+            authentication_classes=[],
         ),
         name="schema",
     ),

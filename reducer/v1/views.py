@@ -16,7 +16,9 @@ from django.db import transaction
 from django.http import HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotAcceptable
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -46,6 +48,21 @@ def _error_responses(*codes: str) -> dict:
 _KEYED_ERRORS = ("unauthorized", "rate_limit_exceeded")
 
 
+class JsonUnlessAsked(DefaultContentNegotiation):
+    """JSON for an Accept header that names no JSON type, instead of refusing the request.
+
+    A compressed file answers with its own type whatever Accept says; a client that asks for the
+    image (Swagger UI's "Try it out" sends Accept: image/*) must still get the job or the error
+    that answers instead, and JSON is the only other thing these endpoints say.
+    """
+
+    def select_renderer(self, request: Request, renderers: list, format_suffix: str | None = None) -> tuple:
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except NotAcceptable:
+            return renderers[0], renderers[0].media_type
+
+
 class V1View(APIView):
     """A keyed v1 endpoint: authenticated, rate limited, X-RateLimit-* on every answer."""
 
@@ -54,6 +71,7 @@ class V1View(APIView):
     throttle_classes = []
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     renderer_classes = [JSONRenderer]
+    content_negotiation_class = JsonUnlessAsked
 
     def get_exception_handler(self):
         return errors.handle
@@ -101,6 +119,45 @@ class CompressView(V1View):
                 "idempotency_key_reused",
             ),
         },
+        # The upload example is also what "Try it out" fills the form with: only the fields it
+        # names, where the schema's placeholders ("string", 1) would make an invalid request.
+        examples=[
+            OpenApiExample(
+                "Upload, answered as WebP",
+                value={"output": "webp", "mode": "lossy"},
+                media_type="multipart/form-data",
+                request_only=True,
+            ),
+            OpenApiExample(
+                "A URL to fetch, as AVIF at most 1200 pixels wide",
+                value={"url": "https://example.com/photos/terrace.jpg", "output": "avif", "max_width": 1200},
+                media_type="application/json",
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Base64 in JSON, under 20 KB",
+                value={"file_base64": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAA…", "target_size": "20KB"},
+                media_type="application/json",
+                request_only=True,
+            ),
+            OpenApiExample(
+                "A job to poll",
+                value={
+                    "id": "6f1c2f0e-8a4b-4c39-9a61-0d3f7b2e5c11",
+                    "status": "queued",
+                    "poll_url": "https://reducer.example/api/v1/jobs/6f1c2f0e-8a4b-4c39-9a61-0d3f7b2e5c11",
+                    "estimated_seconds": 3,
+                },
+                response_only=True,
+                status_codes=["202"],
+            ),
+            OpenApiExample(
+                "No credits left",
+                value={"error": {"code": "no_credits", "message": "The account has no credits left.", "param": None}},
+                response_only=True,
+                status_codes=[str(errors.STATUS["no_credits"])],
+            ),
+        ],
     )
     async def post(self, request: Request) -> HttpResponseBase:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -238,6 +295,7 @@ class FileView(APIView):
     authentication_classes = []
     permission_classes = []
     renderer_classes = [JSONRenderer]
+    content_negotiation_class = JsonUnlessAsked
 
     def get_exception_handler(self):
         return errors.handle

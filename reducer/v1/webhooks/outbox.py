@@ -125,9 +125,7 @@ def retry_later(event: WebhookEvent, error: str, status_code: int | None = None)
         )
         if moved:
             # The cluster's scheduler starts it (it looks every 30 s); the sweep is the safety net.
-            transaction.on_commit(
-                lambda: schedule(TASK, str(event.pk), schedule_type=Schedule.ONCE, next_run=next_at)
-            )
+            transaction.on_commit(lambda: schedule(TASK, str(event.pk), schedule_type=Schedule.ONCE, next_run=next_at))
     return next_at if moved else None
 
 
