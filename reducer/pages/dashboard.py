@@ -1,4 +1,5 @@
-"""The account dashboard: a key holder signs in with an API key and sees credits, usage and jobs.
+"""The account dashboard: a key holder signs in with an API key and sees credits, usage, jobs, keys,
+webhook endpoints and deliveries, and the source domains.
 
 The session keeps the account and the digest of the key it was opened with, never the key; the
 session ends when that key is revoked or the account disabled, as the key itself would stop.
@@ -17,13 +18,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import credits, keys
-from accounts.models import Account, ApiKey, CreditEntry, Plan
-from optimizer.models import Item, Variant
+from accounts.models import Account, AllowedOrigin, ApiKey, CreditEntry, Plan, WebhookEndpoint
+from optimizer.models import Item, Variant, WebhookEvent
 from reducer.v1 import links
 
 SESSION_KEY = "dashboard_key_digest"
 USAGE_DAYS = 30
 RECENT_ITEMS = 25
+RECENT_DELIVERIES = 10
 
 
 def signed_in_account(request: HttpRequest) -> Account | None:
@@ -154,6 +156,13 @@ def _render_dashboard(request: HttpRequest, account: Account, new_key: str) -> H
             "outcomes": outcomes,
             "recent": _recent(account),
             "keys": ApiKey.objects.filter(account=account).order_by("-created_at"),
+            "webhook_endpoints": WebhookEndpoint.objects.filter(account=account).order_by("-is_default", "url"),
+            "webhook_events": WebhookEvent.objects.filter(account=account)
+            .select_related("endpoint")
+            .order_by("-created_at")[:RECENT_DELIVERIES],
+            "allowed_domains": AllowedOrigin.objects.filter(account=account)
+            .order_by("domain")
+            .values_list("domain", flat=True),
             "new_key": new_key,
             "session_key_digest": request.session.get(SESSION_KEY),
         },

@@ -1,13 +1,15 @@
 """Dashboard sign-in: CSRF-checked, the key never in the session or a URL, and the session ends
-with the key."""
+with the key; what the signed-in page shows of webhooks and source domains."""
 
 from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from accounts import keys
-from accounts.models import ApiKey
+from accounts.models import AllowedOrigin, ApiKey, WebhookEndpoint
+from optimizer.models import Item, Job, WebhookEvent
 
 
 @pytest.mark.django_db(transaction=True)
@@ -48,3 +50,25 @@ def test_a_new_key_is_shown_once_and_works_and_another_accounts_key_cannot_be_re
     assert client.post(f"/account/keys/{new.pk}/revoke")["Location"] == "/account/"
     new.refresh_from_db()
     assert new.revoked_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_dashboard_shows_webhook_endpoints_deliveries_and_source_domains(make_account):
+    account, key = make_account()
+    client = Client()
+    client.post("/account/sign-in", {"key": key})
+    page = client.get("/account/").content.decode()
+    assert "No endpoints" in page and "No deliveries yet" in page and "any public source" in page
+
+    AllowedOrigin.objects.create(account=account, domain="shop.example")
+    endpoint = WebhookEndpoint.objects.create(account=account, url="https://hooks.example/reducer", is_default=True)
+    job = Job.objects.create(account=account, face="v1")
+    item = Item.objects.create(job=job, account=account, identity="a", options={})
+    WebhookEvent.objects.create(
+        account=account, endpoint=endpoint, item=item, generation=1, type="job.completed",
+        status=WebhookEvent.Status.FAILED, attempts=3, next_attempt_at=timezone.now(), last_status_code=500,
+    )  # fmt: skip
+    page = client.get("/account/").content.decode()
+    assert "https://hooks.example/reducer" in page and "every job that names no webhook_url" in page
+    assert "job.completed" in page and "failed" in page.lower() and "500" in page
+    assert "<code>shop.example</code> and their subdomains" in page
