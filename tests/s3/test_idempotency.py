@@ -1,6 +1,7 @@
 """An Idempotency-Key on PUT /s3/...: a retry of the same object and body gets the first PUT's job
 (one item, one charge); the same key with another body is a 422."""
 
+import pytest
 from django.test import override_settings
 
 from optimizer.models import Item
@@ -17,6 +18,7 @@ def _put(client, key: str, bucket: str, data: bytes, idempotency_key: str):
     )
 
 
+@pytest.mark.backends
 @override_settings(REDUCER_S3_WAIT=0)
 def test_a_retried_put_is_the_first_job(client, make_account, make_target):
     account, key = make_account()

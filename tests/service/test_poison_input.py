@@ -1,5 +1,6 @@
 """An input that kills its worker every time fails as poison; the rest of the batch completes."""
 
+import pytest
 from django.conf import settings
 
 from optimizer import lifecycle, services
@@ -9,6 +10,7 @@ from tests.optimizer.helpers import DEFAULT_SET, LOSSY_JPEG, charges
 from tests.service.cluster_helpers import kill_worker_running, wait_until_finished
 
 
+@pytest.mark.backends
 def test_a_poison_input_fails_after_the_attempt_limit_and_the_batch_completes(make_account, cluster):
     account, _ = make_account(monthly_quota=10)
     poison = services.WorkRequest(services.UploadSource(photo_bytes(1600, 1200)), DEFAULT_SET)
