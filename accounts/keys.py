@@ -14,7 +14,6 @@ import secrets
 import string
 from datetime import timedelta
 
-from django.db.models import Q
 from django.utils import timezone
 
 from .models import Account, ApiKey
@@ -57,7 +56,8 @@ def authenticate(presented: str | None) -> Account:
     if not isinstance(presented, str) or not _KEY_SHAPE.fullmatch(presented):
         raise KeyRejected("malformed", "The API key must be 20 letters and digits.")
     wanted = digest(presented)
-    api_key = ApiKey.objects.select_related("account").filter(digest=wanted).first()
+    # The plan comes in the same query: every face reads its limits and balances next.
+    api_key = ApiKey.objects.select_related("account__plan").filter(digest=wanted).first()
     if api_key is None or not hmac.compare_digest(api_key.digest, wanted):
         raise KeyRejected("unknown", "The API key is not valid.")
     if api_key.is_revoked:
@@ -65,7 +65,8 @@ def authenticate(presented: str | None) -> Account:
     if not api_key.account.is_active:
         raise KeyRejected("inactive", "The account of this API key is disabled.")
     now = timezone.now()
-    ApiKey.objects.filter(
-        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - _LAST_USED_RESOLUTION), pk=api_key.pk
-    ).update(last_used_at=now)
+    # Decided on the row just read, not in the UPDATE's WHERE: an UPDATE that changes no row still
+    # takes SQLite's one write lock, and every poll would queue on it.
+    if api_key.last_used_at is None or api_key.last_used_at < now - _LAST_USED_RESOLUTION:
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
     return api_key.account

@@ -107,22 +107,42 @@ def submit(
         if not request.charged:
             source_ref["charged"] = False
         keys.append(Key(identity(source_ref, request.spec), family(source_ref, request.spec)))
-    outcomes: list[Submitted] = []
-    job: Job | None = None
-    with transaction.atomic():
-        existing = _existing(account, [(key, request.spec) for key, request in zip(keys, requests, strict=True)])
+    wanted = [(key, request.spec) for key, request in zip(keys, requests, strict=True)]
+
+    def outcomes(existing: dict[str, Item]) -> list[Submitted]:
+        answered: list[Submitted] = []
+        job: Job | None = None
         for request, key in zip(requests, keys, strict=True):
             if isinstance(request.source, UrlSource) and not allowed(request.source.url):
-                outcomes.append(Submitted(item=None, error="origin_not_allowed"))
+                answered.append(Submitted(item=None, error="origin_not_allowed"))
             elif key.identity in existing:
-                outcomes.append(_resubmit(existing[key.identity], refresh=refresh))
+                answered.append(_resubmit(existing[key.identity], refresh=refresh))
             else:
                 job = job or Job.objects.create(account=account, face=face, webhook_url=webhook_url)
                 outcome = _create(job, request, key)
                 if outcome.item is not None:  # the same source twice in one request is one item
                     existing[key.identity] = outcome.item
-                outcomes.append(outcome)
-    return outcomes
+                answered.append(outcome)
+        return answered
+
+    if dedupe:
+        # A poll names items that exist and need nothing done: it is answered from this one read,
+        # without a write transaction (on SQLite, BEGIN IMMEDIATE takes the database's one write lock).
+        existing = _existing(account, wanted)
+        if not any(
+            _needs_work(existing.get(key.identity), refresh)
+            for request, key in zip(requests, keys, strict=True)
+            if not isinstance(request.source, UrlSource) or allowed(request.source.url)
+        ):
+            return outcomes(existing)
+    with transaction.atomic():
+        # Read (again) under the transaction: another request may have made some of the items since.
+        return outcomes(_existing(account, wanted))
+
+
+def _needs_work(item: Item | None, refresh: bool) -> bool:
+    """Whether answering a request for ``item`` creates or restarts one (see ``_resubmit``)."""
+    return item is None or refresh or item.status == Item.Status.EXPIRED
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from PIL import Image
@@ -46,7 +47,7 @@ class Entry:
     """One slot of the answer, in request order: an item to report, or a refusal."""
 
     original_url: str
-    item_id: object = None
+    item: Item | None = None  # as read when the request was prepared
     refusal: tuple[Status, str] | None = None
     key: str = ""  # uploads: the multipart part name the client maps results by
     asked: render.Asked | None = None  # None: what the item makes
@@ -91,18 +92,33 @@ def _submit(account: Account, requests: list[tuple[int, services.WorkRequest]], 
             refusal = REFUSALS[outcome.error]
             entries[slot] = Entry(entry.original_url, refusal=(refusal, ""), key=entry.key)
         else:
-            entries[slot] = Entry(entry.original_url, item_id=outcome.item.pk, key=entry.key, asked=entry.asked)
+            entries[slot] = Entry(entry.original_url, item=outcome.item, key=entry.key, asked=entry.asked)
 
 
-def _render(entries: list[Entry], data: dict) -> dict | list:
-    ids = [entry.item_id for entry in entries if entry.item_id]
-    items = {item.pk: item for item in Item.objects.filter(pk__in=ids).prefetch_related("variants")}
+def _item_ids(entries: list[Entry]) -> list:
+    return [entry.item.pk for entry in entries if entry.item]
+
+
+def _items_as_read(entries: list[Entry]) -> dict:
+    """The entries' items as preparing the request read them, with their variants (one query)."""
+    items = {entry.item.pk: entry.item for entry in entries if entry.item}
+    prefetch_related_objects(list(items.values()), "variants")
+    return items
+
+
+def _render_read_again(entries: list[Entry], data: dict) -> dict | list:
+    """The answer with the entries' items as they are now (after a wait)."""
+    items = Item.objects.filter(pk__in=_item_ids(entries)).prefetch_related("variants")
+    return _render(entries, data, {item.pk: item for item in items})
+
+
+def _render(entries: list[Entry], data: dict, items: dict) -> dict | list:
     results = []
     for entry in entries:
         if entry.refusal:
             result = render.failure(entry.original_url, *entry.refusal)
         else:
-            result = render.item_result(items[entry.item_id], entry.original_url, entry.asked)
+            result = render.item_result(items[entry.item.pk], entry.original_url, entry.asked)
         if entry.key:
             result["Key"] = entry.key
         results.append(result)
@@ -118,7 +134,7 @@ def _render(entries: list[Entry], data: dict) -> dict | list:
 def _prepare_and_answer(prepare, request: HttpRequest) -> tuple[dict, list[Entry], dict | list | None]:
     """Prepare; a request that does not wait is answered in the same hand-off (None: it waits)."""
     data, entries = prepare(request)
-    return data, entries, None if wire.wait_seconds(data) else _render(entries, data)
+    return data, entries, None if wire.wait_seconds(data) else _render(entries, data, _items_as_read(entries))
 
 
 async def _work_and_answer(prepare, request: HttpRequest) -> JsonResponse:
@@ -127,8 +143,8 @@ async def _work_and_answer(prepare, request: HttpRequest) -> JsonResponse:
     except wire.WireError as refused:
         return _refuse(refused.status, refused.message)
     if answer is None:
-        await wait_until_settled([entry.item_id for entry in entries if entry.item_id], wire.wait_seconds(data))
-        answer = await in_pool(_render, entries, data)
+        await wait_until_settled(_item_ids(entries), wire.wait_seconds(data))
+        answer = await in_pool(_render_read_again, entries, data)
     return _answer(answer)
 
 
@@ -237,7 +253,7 @@ def _polled(data: dict, account: Account) -> list[Entry]:
             message = "This upload has expired or is unknown; upload the file again."
             entries.append(Entry(str(url), refusal=(Status.INVALID_URL, message)))
         else:
-            entries.append(Entry(url, item_id=item.pk, asked=asked))
+            entries.append(Entry(url, item=item, asked=asked))
     return entries
 
 

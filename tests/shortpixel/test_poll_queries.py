@@ -1,4 +1,5 @@
-"""A poll of done items costs a fixed number of queries, whatever the number of URLs it names."""
+"""A poll of done items costs a fixed number of queries, whatever the number of URLs it names, and
+writes nothing but its rate-limit count (in the database when Redis does not keep it)."""
 
 from __future__ import annotations
 
@@ -33,17 +34,16 @@ def _finish_all(account) -> None:
 def _poll_queries(key: str, urls: list[str]) -> tuple[list, list[dict]]:
     """The queries of one poll's database part (the sync half of the view), and its answer."""
     with CaptureQueriesContext(connection) as queries:
-        data, entries = views._prepare_urls(_poll_request(key, urls))
-        answer = views._render(entries, data)
+        _, _, answer = views._prepare_and_answer(views._prepare_urls, _poll_request(key, urls))
     return queries.captured_queries, answer
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_done_poll_costs_the_same_queries_for_1_and_10_urls(make_account):
-    _, key = make_account(monthly_quota=100)
+    account, key = make_account(monthly_quota=100)
     urls = [f"https://images.example.com/poll-{n}.jpg" for n in range(10)]
     views._prepare_urls(_poll_request(key, urls))  # the first POST creates the items
-    _finish_all(_)
+    _finish_all(account)
 
     one, answer_one = _poll_queries(key, urls[:1])
     ten, answer_ten = _poll_queries(key, urls)
@@ -51,3 +51,21 @@ def test_a_done_poll_costs_the_same_queries_for_1_and_10_urls(make_account):
     assert [result["Status"]["Code"] for result in answer_ten] == ["2"] * 10
     assert answer_one[0]["LossySize"] == "1000"
     assert len(ten) == len(one), "a per-URL query is back:\n" + "\n".join(q["sql"] for q in ten)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_done_poll_writes_only_its_rate_limit_count(make_account):
+    """No write transaction and no API-key bookkeeping: on SQLite each would take the database's
+    one write lock, and concurrent polls would queue on it."""
+    account, key = make_account(monthly_quota=100)
+    urls = [f"https://images.example.com/poll-{n}.jpg" for n in range(3)]
+    views._prepare_urls(_poll_request(key, urls))
+    _finish_all(account)
+    _poll_queries(key, urls)  # the key's use was recorded a moment ago: the next polls leave it be
+
+    queries, answer = _poll_queries(key, urls)
+
+    assert [result["Status"]["Code"] for result in answer] == ["2"] * 3
+    writes = [q["sql"] for q in queries if not q["sql"].lstrip().upper().startswith("SELECT")]
+    # With Redis configured the rate limit is counted there, and the poll writes nothing at all.
+    assert len(writes) <= 1 and all("accounts_ratewindow" in sql for sql in writes), "\n".join(writes)
