@@ -110,3 +110,19 @@ def test_cmyk_jpeg_transcode_keeps_its_own_profile():
     data = encode(photo(96, 64).convert("CMYK"), "JPEG", quality=92, icc_profile=profile)
     out = optimize(data, LOSSLESS).variants[0].data
     assert decoded(out).mode == "CMYK" and profile_of(out) == profile
+
+
+def test_apng_lossless_is_no_larger_than_oxipng_and_keeps_every_frame():
+    frames = [photo(64, 48, seed=seed, mode="RGBA") for seed in (1, 2, 3)]
+    buf = io.BytesIO()
+    frames[0].save(buf, "PNG", save_all=True, append_images=frames[1:], duration=[100, 200, 300], loop=0)
+    data = buf.getvalue()
+    out = optimize(data, LOSSLESS).variants[0].data
+    assert len(out) <= len(oxipng.optimize_from_memory(data, level=2, strip=oxipng.StripChunks.safe()))
+    source, result = Image.open(io.BytesIO(data)), Image.open(io.BytesIO(out))
+    assert result.n_frames == 3
+    for index in range(3):
+        source.seek(index)
+        result.seek(index)
+        assert result.info["duration"] == source.info["duration"]
+        assert np.array_equal(np.asarray(result.convert("RGBA")), np.asarray(source.convert("RGBA")))

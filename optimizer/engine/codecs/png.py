@@ -138,8 +138,9 @@ class PngCodec:
     def lossless(self, picture: Picture, source: Source, altered: bool) -> Lossless:
         byte_level = source.pil_format == "PNG" and not altered and source.orientation == 1
         note = "16-bit samples narrowed to 8 bits by the resize" if source.high_bit_depth else ""
-        if byte_level and not picture.animated:
-            # Works on the file itself, so 16-bit samples survive (Pillow would narrow them).
+        if byte_level:
+            # Works on the file itself, so 16-bit samples survive (Pillow would narrow them) and an
+            # APNG's frames stay as they were coded (re-encoded from RGBA they can double in size).
             try:
                 return Lossless(_oxipng(source.data, _source_chunks(picture.meta)), "oxipng level 2")
             except oxipng.PngError as exc:
