@@ -126,3 +126,16 @@ def test_apng_lossless_is_no_larger_than_oxipng_and_keeps_every_frame():
         result.seek(index)
         assert result.info["duration"] == source.info["duration"]
         assert np.array_equal(np.asarray(result.convert("RGBA")), np.asarray(source.convert("RGBA")))
+
+
+@pytest.mark.parametrize("policy", [Metadata.STRIP, Metadata.KEEP])
+def test_sixteen_bit_png_with_an_orientation_is_turned_upright_at_full_depth(policy):
+    values = np.arange(48 * 64 * 3, dtype=np.uint16).reshape(48, 64, 3) * 7
+    image = pyvips.Image.new_from_memory(values.tobytes(), 64, 48, 3, "ushort").copy(interpretation="rgb16")
+    image.set_type(pyvips.GValue.gint_type, "orientation", 6)  # shown turned 90° clockwise
+    data = image.pngsave_buffer(keep=pyvips.enums.ForeignKeep.EXIF)
+    assert decoded(data).getexif()[0x0112] == 6
+    out = optimize(data, Spec(targets=(Target(Mode.LOSSLESS),), metadata=policy)).variants[0].data
+    assert out[24] == 16  # IHDR bit depth
+    assert np.array_equal(pyvips.Image.new_from_buffer(out, "").numpy(), np.rot90(values, -1))
+    assert decoded(out).getexif().get(0x0112, 1) == 1

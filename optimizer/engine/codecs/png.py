@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 
 import oxipng
+import pyvips
 from PIL import Image, PngImagePlugin
 
 from ..decode import Source, orient
@@ -149,11 +150,32 @@ class PngCodec:
                 note = f"the file's structure is damaged ({exc}): re-encoded from its pixels"
                 if source.high_bit_depth:
                     note += ", 16-bit samples narrowed to 8 bits"
+        elif source.pil_format == "PNG" and not altered and source.high_bit_depth and not picture.animated:
+            # Turned upright by its EXIF orientation: libvips turns it at full depth.
+            try:
+                return Lossless(_oxipng(_upright_png(source.data, picture.meta)), "oxipng level 2")
+            except (pyvips.Error, oxipng.PngError) as exc:
+                note = f"16-bit samples narrowed to 8 bits: libvips could not turn it upright ({exc})"
         encoded = _pillow_png(picture, picture.frames)
         own = None if altered or picture.animated else _own_palette_frame(source)
         if own is not None:
             encoded = min(encoded, _pillow_png(picture, (own,), compress_level=6), key=len)
         return Lossless(encoded, "oxipng level 2", note)
+
+
+def _upright_png(data: bytes, meta: Meta) -> bytes:
+    """A PNG turned upright by its EXIF orientation at its own bit depth, with the metadata ``meta`` keeps."""
+    image = pyvips.Image.new_from_buffer(data, "").autorot()
+    keep = pyvips.enums.ForeignKeep.NONE
+    for field, value, flag in (
+        ("icc-profile-data", meta.icc, pyvips.enums.ForeignKeep.ICC),
+        ("exif-data", meta.exif, pyvips.enums.ForeignKeep.EXIF),
+        ("xmp-data", meta.xmp, pyvips.enums.ForeignKeep.XMP),
+    ):
+        if value:
+            image.set_type(pyvips.GValue.blob_type, field, value)
+            keep |= flag
+    return image.pngsave_buffer(compression=1, keep=keep)
 
 
 def _own_palette_frame(source: Source) -> Image.Image | None:
