@@ -7,6 +7,12 @@ two segments (headers, then body); Nagle held the body back until the client ack
 headers, and the client delays that ACK by 40 ms: every answer, however quick, waited 40 ms.
 The protocol classes here switch Nagle off as each connection is made.
 
+uvicorn's httptools protocol also writes every response header name in lower case. HTTP says case
+does not matter, but some clients look headers up by their usual spelling: the official Tinify Ruby
+client reads ``headers["Location"]`` from a case-keeping hash, so it found no output to fetch. Its
+response heads are written with each header name in canonical case (``Content-Type``,
+``Compression-Count``), as the h11 protocol already writes Django's own spelling.
+
     python -m reducer.webserver --host 127.0.0.1 --port 8000 --workers 2 --log-level info
 """
 
@@ -33,6 +39,34 @@ class NoDelayH11Protocol(H11Protocol):
         super().connection_made(transport)
 
 
+def canonical_head(head: bytes) -> bytes:
+    """A response head (status line and headers) with each header name in canonical case."""
+    status, *lines = head.split(b"\r\n")
+    named = []
+    for line in lines:
+        name, colon, value = line.partition(b":")
+        named.append(b"-".join(part.capitalize() for part in name.split(b"-")) + colon + value if colon else line)
+    return b"\r\n".join([status, *named])
+
+
+class CanonicalHead:
+    """One response's transport: its head, the first write that is not an interim "100 Continue",
+    is written through ``canonical_head``; everything else passes as it is."""
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._head_written = False
+
+    def write(self, data: bytes) -> None:
+        if not self._head_written and data.startswith(b"HTTP/1."):
+            self._head_written = data[9:12] != b"100"
+            data = canonical_head(data)
+        self._transport.write(data)
+
+    def __getattr__(self, name: str):
+        return getattr(self._transport, name)
+
+
 if importlib.util.find_spec("httptools") is not None:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -40,6 +74,13 @@ if importlib.util.find_spec("httptools") is not None:
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             no_delay(transport)
             super().connection_made(transport)
+
+        def on_headers_complete(self) -> None:
+            # The request's cycle (which writes its response) is made here; an upgrade makes none.
+            earlier = self.cycle
+            super().on_headers_complete()
+            if self.cycle is not None and self.cycle is not earlier:
+                self.cycle.transport = CanonicalHead(self.cycle.transport)
 
     # httptools parses in C: about a millisecond less of CPU per request than h11.
     PROTOCOL = f"{__name__}:NoDelayHttpToolsProtocol"

@@ -15,19 +15,22 @@ import tinify
 from PIL import Image
 
 from accounts.models import Plan
+from reducer.webserver import PROTOCOL
 from tests.conftest import ServiceProcess, WebServer, free_port, wait_for
 from tests.s3.conftest import s3_server  # noqa: F401  (the fixture, reused: moto's S3 on loopback)
 
 
 class TinifyServer(WebServer):
-    """A real uvicorn like ``web``, with store pointed at the S3 test server; ``tls`` serves https
-    with a self-signed certificate (the Node client speaks nothing else)."""
+    """A real uvicorn like ``web``, with the HTTP protocol ``manage.py serve`` uses (its header
+    names in canonical case) and store pointed at the S3 test server; ``tls`` serves https with a
+    self-signed certificate (the Node client speaks nothing else)."""
 
     def __init__(self, s3_url: str, tls: tuple[str, str] | None = None, **env: str) -> None:
         self.port = free_port()
         scheme = "https" if tls else "http"
         self.url = f"{scheme}://127.0.0.1:{self.port}"
         command = ["uvicorn", "reducer.asgi:application", "--host", "127.0.0.1", "--port", str(self.port)]
+        command += ["--http", PROTOCOL]
         if tls:
             command += ["--ssl-certfile", tls[0], "--ssl-keyfile", tls[1]]
         ServiceProcess.__init__(
