@@ -2,7 +2,9 @@
 and format over a folder of images.
 
 Per image class (photo from JPEG, photo from PNG, graphic, alpha) it prints median/min savings,
-median/min SSIMULACRA2 (re-scored on the whole image, not the engine's sample), floor misses,
+median/min SSIMULACRA2 (re-scored on the whole image, not the engine's sample), floor misses by the
+engine's metric and by the PyPI ``ssimulacra2`` package (and how far the two differ per kind of
+variant: see ``package_score``),
 the pixel-identity check for lossless variants, and CPU-seconds per megapixel; then the same for a
 naive Pillow-defaults baseline, and the CPU time of the default ShortPixel set (lossy in the
 original format + lossless + WebP + AVIF) per image. A variant that is not smaller than its source
@@ -29,6 +31,7 @@ import math
 import os
 import statistics
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -40,12 +43,13 @@ import numpy as np
 import oxipng
 import pyvips
 from PIL import Image
+from ssimulacra2 import compute_ssimulacra2
 
 from . import EngineError, Format, Mode, Spec, Target, corpus, optimize, wordpress
 from .codecs import flatten
 from .decode import Source, decode
 from .metadata import is_srgb
-from .metric import Reference
+from .metric import BACKGROUNDS, Reference
 from .pipeline import is_photo
 
 EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".tif", ".tiff"}
@@ -69,6 +73,9 @@ DEFAULT_SET = (
 FLOORS = {Mode.LOSSY: 70.0, Mode.GLOSSY: 85.0}
 THUMBNAIL_SIZES = {"thumbnail": "150x150", "medium": "300", "medium_large": "768", "large": "1024"}
 THUMBNAIL_SET = (Target(Mode.LOSSY), Target(Mode.LOSSY, Format.WEBP), Target(Mode.LOSSY, Format.AVIF))
+# The package works in float64 on whole images, about 1 GB per megapixel at its peak
+PACKAGE_MAX_MEGAPIXELS = 6.0
+MISS_TOLERANCE = 0.5  # how far under its floor a variant may read by the package before it counts as a real miss
 
 
 @dataclass
@@ -91,6 +98,32 @@ class Row:
     miss: bool
     identical: bool | None
     cpu_per_mp: float
+    package: float | None = None  # the PyPI package's score (see package_score)
+    floor: float | None = None
+
+    @property
+    def package_miss(self) -> bool:
+        return self.package is not None and self.package < self.floor - 0.05
+
+    @property
+    def package_miss_beyond_tolerance(self) -> bool:
+        return self.package is not None and self.package < self.floor - MISS_TOLERANCE
+
+
+def variant_kinds(source: Source, data: bytes) -> tuple[str, ...]:
+    """What about a lossy variant and its source the metric must read right: palette output, alpha,
+    greyscale, 16-bit, CMYK and animated sources; "plain" for none of them."""
+    with Image.open(io.BytesIO(data)) as out:
+        palette = out.mode == "P"
+    kinds = (
+        ("palette", palette),
+        ("alpha", source.has_alpha),
+        ("grey", source.image.mode == "L"),
+        ("16-bit", source.high_bit_depth),
+        ("cmyk", source.cmyk),
+        ("animated", source.animated),
+    )
+    return tuple(kind for kind, applies in kinds if applies) or ("plain",)
 
 
 def classify(source: Source) -> str:
@@ -122,14 +155,61 @@ def identical(source: Source, data: bytes) -> bool:
     return same
 
 
+def _carries_alpha(im: Image.Image) -> bool:
+    return im.mode in ("RGBA", "LA", "PA", "P")
+
+
 def rescore(source: Source, data: bytes, references: dict[bool, Reference]) -> float:
     im = Image.open(io.BytesIO(data))
     im.load()
-    flat = im.mode not in ("RGBA", "LA", "PA", "P") and source.has_alpha
+    flat = not _carries_alpha(im) and source.has_alpha
     if flat not in references:
         image = flatten(source.image) if flat else source.image
         references[flat] = Reference(image, max_pixels=10**12)
     return references[flat].score(im)
+
+
+def _composited(im: Image.Image, background: float) -> Image.Image:
+    """``im`` blended on a grey of ``background`` (0..1) in sRGB values, as the reference blends alpha."""
+    rgba = np.asarray(im.convert("RGBA"), dtype=np.float32)
+    alpha = rgba[..., 3:] / 255.0
+    blended = rgba[..., :3] * alpha + (1.0 - alpha) * (background * 255.0)
+    return Image.fromarray(np.round(blended).astype(np.uint8), "RGB")
+
+
+def package_score(source: Source, data: bytes) -> float | None:
+    """The PyPI ``ssimulacra2`` package's score of ``data`` against the source, both given to it as files.
+
+    The package misreads two kinds of input, so those reach it as the reference reads them: it drops
+    alpha (it converts to RGB before it looks for an alpha channel, so it compares colours under
+    transparent pixels), and Pillow clips 16-bit greyscale to white when the package converts it to
+    RGB. For those the source and the variant are blended on the reference's two greys (0.1 and 0.9,
+    the worse score counts), a variant without alpha is compared with the source flattened as the
+    engine flattens it, and 16-bit grey is narrowed to 8 bits first. None above
+    PACKAGE_MAX_MEGAPIXELS.
+    """
+    width, height = source.image.size
+    if width * height > PACKAGE_MAX_MEGAPIXELS * 1e6:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+
+        def score(original: Image.Image | bytes, variant: Image.Image | bytes) -> float:
+            for name, image in (("original", original), ("variant", variant)):
+                if isinstance(image, bytes):
+                    (folder / name).write_bytes(image)
+                else:
+                    image.save(folder / name, "PNG")
+            return compute_ssimulacra2(str(folder / "original"), str(folder / "variant"))
+
+        if not source.has_alpha:
+            misread = source.orientation != 1 or (source.high_bit_depth and source.image.mode == "L")
+            return score(source.image if misread else source.data, data)
+        with Image.open(io.BytesIO(data)) as variant:
+            variant.load()
+            if not _carries_alpha(variant):
+                return score(flatten(source.image), data)
+            return min(score(_composited(source.image, bg), _composited(variant, bg)) for bg in BACKGROUNDS)
 
 
 def _baseline(source: Source) -> dict[str, tuple[bytes, Mode]]:
@@ -151,7 +231,9 @@ def _baseline(source: Source) -> dict[str, tuple[bytes, Mode]]:
     return out
 
 
-def _row(source: Source, data: bytes | None, mode: Mode, cpu: float, refs: dict[bool, Reference]) -> Row:
+def _row(
+    source: Source, data: bytes | None, mode: Mode, cpu: float, refs: dict[bool, Reference], by_package: bool = True
+) -> Row:
     mp = source.image.width * source.image.height / 1e6
     size = len(source.data)
     if data is None:
@@ -160,7 +242,9 @@ def _row(source: Source, data: bytes | None, mode: Mode, cpu: float, refs: dict[
     if mode is Mode.LOSSLESS:
         return Row(savings, None, False, identical(source, data), cpu / mp)
     score = rescore(source, data, refs)
-    return Row(savings, score, score < FLOORS[mode] - 0.05, None, cpu / mp)
+    floor = FLOORS[mode]
+    package = package_score(source, data) if by_package else None
+    return Row(savings, score, score < floor - 0.05, None, cpu / mp, package, floor)
 
 
 def _decoded(path: Path, max_megapixels: float | None, out) -> tuple[bytes, Source] | None:
@@ -183,6 +267,7 @@ def run(
     out=sys.stdout,
     thumbnails_only: bool = False,
     lossless_only: bool = False,
+    lossy_only: bool = False,
 ) -> None:
     if lossless_only:
         _lossless_table(
@@ -197,18 +282,25 @@ def run(
     engine: dict[tuple[str, str], list[Row]] = defaultdict(list)
     baseline: dict[tuple[str, str], list[Row]] = defaultdict(list)
     default_set: list[tuple[str, str, float, float]] = []
+    agreement: list[tuple[tuple[str, ...], float, float]] = []
     thumbnails: list[Thumbnail] = []
     lossless: list[LosslessCheck] = []
     for path, (data, source) in _sources(folder, max_megapixels, out):
         if not thumbnails_only:
-            _full_size(path.name, data, source, engine, baseline, default_set, out)
-            if source.pil_format in TOOLS:
-                lossless.append(_lossless_check(path.name, data, source))
+            _full_size(path.name, data, source, engine, baseline, default_set, agreement, out, lossy_only)
+        if lossy_only:
+            continue
+        if not thumbnails_only and source.pil_format in TOOLS:
+            lossless.append(_lossless_check(path.name, data, source))
         for size, made in wordpress.sizes(data).items():
             if size in THUMBNAIL_SIZES:
                 thumbnails.append(_thumbnail(f"{path.name} {size}", THUMBNAIL_SIZES[size], made, out))
     if not thumbnails_only:
         _table("reducer engine", engine, out)
+        _agreement_table(agreement, out)
+    if lossy_only:
+        return
+    if not thumbnails_only:
         _table("baseline: Pillow defaults (JPEG q75 optimize, PNG optimize, WebP q80, AVIF default)", baseline, out)
         _cpu_table(default_set, out)
         _lossless_table(lossless, out)
@@ -230,15 +322,20 @@ def _full_size(
     engine: dict[tuple[str, str], list[Row]],
     baseline: dict[tuple[str, str], list[Row]],
     default_set: list[tuple[str, str, float, float]],
+    agreement: list[tuple[tuple[str, ...], float, float]],
     out,
+    lossy_only: bool = False,
 ) -> None:
-    """Every kind of variant of the image itself, the naive baseline, and the default set's CPU time."""
+    """Every kind of variant of the image itself, the naive baseline, and the default set's CPU time;
+    with ``lossy_only``, only the lossy and glossy variants."""
     cls = classify(source)
     mp = source.image.width * source.image.height / 1e6
     refs: dict[bool, Reference] = {}
     for kind, mode, fmt in KINDS:
         if fmt is Format.PNG and source.pil_format == "JPEG":
             continue  # a photo's JPEG is always smaller than its PNG
+        if lossy_only and mode is Mode.LOSSLESS:
+            continue
         start = time.process_time()
         variant = optimize(data, Spec(targets=(Target(mode, fmt),))).variants[0]
         cpu = time.process_time() - start
@@ -246,16 +343,21 @@ def _full_size(
         row = _row(source, served, mode, cpu, refs)
         if variant.data is not None and not variant.smaller:
             row.identical = None if mode is not Mode.LOSSLESS else identical(source, variant.data)
-        if row.miss or row.identical is False:
+        if row.miss or row.package_miss or row.identical is False:
             print(
                 f"  {name} {kind}: engine {variant.setting} {variant.score} -> full score {row.score}, "
-                f"identical {row.identical}",
+                f"package {row.package}, identical {row.identical}",
                 file=out,
             )
+        if row.score is not None and row.package is not None:
+            agreement.append((variant_kinds(source, served), row.score, row.package))
         for key in _keys(cls, source, kind):
             engine[key].append(row)
+    if lossy_only:
+        print(f"{name}: {cls}, {mp:.2f} MP", file=out, flush=True)
+        return
     for kind, (encoded, mode) in _baseline(source).items():
-        row = _row(source, encoded if len(encoded) < len(data) else None, mode, 0.0, refs)
+        row = _row(source, encoded if len(encoded) < len(data) else None, mode, 0.0, refs, by_package=False)
         for key in _keys(cls, source, kind):
             baseline[key].append(row)
     start = time.process_time()
@@ -429,21 +531,45 @@ def _table(title: str, rows: dict[tuple[str, str], list[Row]], out) -> None:
     print(f"\n### {title}\n", file=out)
     print(
         "| class | variant | n | savings median % | min % | SSIMULACRA2 median | min | floor misses "
-        "| lossless not identical | CPU s/MP median |",
+        f"| by the package | by the package, over {MISS_TOLERANCE} | lossless not identical | CPU s/MP median |",
         file=out,
     )
-    print("|---|---|---|---|---|---|---|---|---|---|", file=out)
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|", file=out)
     for (cls, name), items in sorted(rows.items()):
         savings = [r.savings for r in items]
         scores = [r.score for r in items if r.score is not None]
         checks = [r.identical for r in items if r.identical is not None]
         cpu = [r.cpu_per_mp for r in items if r.cpu_per_mp]
+        judged = [r for r in items if r.package is not None]
+        by_package = (
+            f"{sum(r.package_miss for r in judged)} | {sum(r.package_miss_beyond_tolerance for r in judged)}"
+            if judged
+            else "- | -"
+        )
         print(
             f"| {cls} | {name} | {len(items)} | {_fmt(savings, statistics.median)} | {_fmt(savings, min)} "
             f"| {_fmt(scores, statistics.median)} | {_fmt(scores, min)} | {sum(r.miss for r in items)} "
-            f"| {sum(not c for c in checks) if checks else '-'} | {_fmt(cpu, statistics.median)} |",
+            f"| {by_package} | {sum(not c for c in checks) if checks else '-'} | {_fmt(cpu, statistics.median)} |",
             file=out,
         )
+
+
+def _agreement_table(agreement: list[tuple[tuple[str, ...], float, float]], out) -> None:
+    print(
+        f"\n### metric agreement: engine - package per variant kind (package up to {PACKAGE_MAX_MEGAPIXELS} MP)\n",
+        file=out,
+    )
+    print("| kind | n | max abs difference | median difference | min | max |", file=out)
+    print("|---|---|---|---|---|---|", file=out)
+    kinds = sorted({kind for variant, _, _ in agreement for kind in variant})
+    for kind in [*kinds, "all"]:
+        differences = [engine - package for variant, engine, package in agreement if kind in (*variant, "all")]
+        if differences:
+            print(
+                f"| {kind} | {len(differences)} | {max(map(abs, differences)):.2f} "
+                f"| {statistics.median(differences):.2f} | {min(differences):.2f} | {max(differences):.2f} |",
+                file=out,
+            )
 
 
 def _cpu_table(default_set: list[tuple[str, str, float, float]], out) -> None:
@@ -484,6 +610,11 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="only the lossless section (each image's lossless variant beside the plain tools)",
     )
+    only.add_argument(
+        "--lossy-only",
+        action="store_true",
+        help="only the lossy and glossy variants of each image: floor misses by both metrics and their agreement",
+    )
     args = parser.parse_args(argv)
     images = args.folder or corpus.folder(args.corpus)
     if not images.is_dir():
@@ -491,7 +622,14 @@ def main(argv: list[str] | None = None) -> None:
             f"no folder {images}"
             + (": build it with python -m optimizer.engine.corpus" if args.corpus == "wider" else "")
         )
-    run(images, args.max_megapixels, thumbnails_only=args.thumbnails_only, lossless_only=args.lossless_only)
+    run(
+        images,
+        args.max_megapixels,
+        out=sys.stdout,
+        thumbnails_only=args.thumbnails_only,
+        lossless_only=args.lossless_only,
+        lossy_only=args.lossy_only,
+    )
 
 
 if __name__ == "__main__":

@@ -10,8 +10,16 @@ the search adds SAMPLE_MARGIN to the floor when it scores a sample, and the chos
 on every pixel (or a much larger sample). Alpha is composited on a dark
 and on a light background and the worse score is kept, as the reference implementation does.
 
-An image under 256 pixels a side (a thumbnail) is mirrored out to that size before it is compared:
-see ``_extended``.
+The score is the package's, to the arithmetic (``_blur`` has the one place where the package is not
+what it means to be), with one exception: the package drops alpha (it converts every image to RGB
+before it looks for an alpha channel), so it compares colours under transparent pixels that nobody
+sees; the engine composites as the reference does (libjxl ``tools/ssimulacra2_main.cc``: an
+original with alpha is blended on grey 0.1 and on grey 0.9 and the worse score is reported).
+
+An image under 256 pixels a side lacks the coarsest scales, and the score then gives every later
+term another term's weight (the reference indexes its weights by a running counter, and so does the
+package), so thumbnails read far from what the same pixels read inside a large image. The engine
+scores them as the reference does all the same: a floor it claims is one the reference confirms.
 """
 
 from __future__ import annotations
@@ -32,9 +40,8 @@ from ssimulacra2.ssimulacra2 import (
 )
 
 TILE = 512
-MIN_SIDE = 8 << (kNumScales - 1)  # the smallest side on which all six scales exist (8 pixels at 1:32)
 BAND_PIXELS = 1 << 17  # pixels per comparison band: its few buffers stay in the CPU's cache
-_BACKGROUNDS = (0.1, 0.9)
+BACKGROUNDS = (0.1, 0.9)
 SAMPLE_MARGIN = 1.0
 _MATRIX = kOpsinAbsorbanceMatrix.reshape(3, 3).astype(np.float32)
 _BIAS = kOpsinAbsorbanceBias.astype(np.float32)
@@ -98,14 +105,19 @@ _ROW_KERNEL, _COLUMN_KERNEL = _KERNEL.reshape(1, -1), _KERNEL.reshape(-1, 1)
 
 
 def _blur(planes: np.ndarray, out: np.ndarray | None = None, rows: np.ndarray | None = None) -> np.ndarray:
-    """Gaussian blur per plane: reflected at the left and right edges, zero beyond the top and bottom,
-    as the package does to match the C++ code (OpenCV gives scipy's numbers about 5x faster).
-    ``out`` and ``rows`` (one plane) are reusable buffers."""
+    """Gaussian blur per plane: zero beyond the left and right edges, reflected at the top and bottom,
+    as the package computes it (OpenCV gives scipy's numbers about 5x faster). The package means to
+    pad the top and bottom with zeros and reflect the sides, but its XYB planes are transposed (it
+    converts ``linear.T``), so its padding lands on the sides; the reference (libjxl's recursive
+    Gaussian) reads zero beyond all four edges. Only the blur's 5-pixel margin differs, but at the
+    coarse scales that margin is much of the image: following the package's stated intent instead
+    read up to 3.6 points below it on a screenshot. ``out`` and ``rows`` (one plane) are reusable
+    buffers."""
     out = np.empty_like(planes) if out is None else out
     for plane, blurred in zip(planes, out, strict=True):
         # two 1-D filters: sepFilter2D would run four passes (two of them with a 1-tap kernel)
-        rows = cv2.filter2D(plane, -1, _ROW_KERNEL, dst=rows, borderType=cv2.BORDER_REFLECT)
-        cv2.filter2D(rows, -1, _COLUMN_KERNEL, dst=blurred, borderType=cv2.BORDER_CONSTANT)
+        rows = cv2.filter2D(plane, -1, _ROW_KERNEL, dst=rows, borderType=cv2.BORDER_CONSTANT)
+        cv2.filter2D(rows, -1, _COLUMN_KERNEL, dst=blurred, borderType=cv2.BORDER_REFLECT)
     return out
 
 
@@ -292,32 +304,12 @@ def sample_boxes(image: Image.Image, max_pixels: int) -> tuple[tuple[int, int, i
     return tuple((x, y, x + TILE, y + TILE) for x, y in chosen)
 
 
-def _extended(rgb: np.ndarray) -> np.ndarray:
-    """``rgb`` mirrored out to at least ``MIN_SIDE`` on each side, in whole copies.
-
-    The score weighs 108 terms, one per channel, scale, map and norm, and indexes the weights by a
-    running counter (as the reference implementation does). Below 256 pixels a side the coarsest
-    scales are missing, so every later term takes another term's weight: at 150 pixels the
-    blue-yellow channel is weighed as luma's coarse ringing, and WebP at q100 read 33-62 on colourful
-    thumbnails. On 150-pixel crops of eight corpus images (five encodes each) the unextended reading
-    was 10 points from the whole image's score on average (-20 to +23, 6 low at the median);
-    mirrored, 2.5 points, as close as the 512-pixel tiles of a sample. Whole mirror copies keep every
-    pixel's weight in the means equal, and the mirror continues each edge as the blur's own
-    reflection does. It costs little: a 150-pixel thumbnail is compared on 300x300 pixels.
-    """
-    height, width = rgb.shape[:2]
-    rows, cols = -(-MIN_SIDE // height), -(-MIN_SIDE // width)
-    if rows == 1 and cols == 1:
-        return rgb
-    return np.pad(rgb, ((0, (rows - 1) * height), (0, (cols - 1) * width), (0, 0)), mode="symmetric")
-
-
 def _composited(im: Image.Image, background: float) -> np.ndarray:
     if im.mode != "RGBA":
-        return _extended(np.asarray(im if im.mode == "RGB" else im.convert("RGB")))
+        return np.asarray(im if im.mode == "RGB" else im.convert("RGB"))
     rgba = np.asarray(im).astype(np.float32)
     alpha = rgba[..., 3:4] / 255.0
-    return _extended(rgba[..., :3] * alpha + (1.0 - alpha) * (background * 255.0))
+    return rgba[..., :3] * alpha + (1.0 - alpha) * (background * 255.0)
 
 
 class Reference:
@@ -330,7 +322,7 @@ class Reference:
         self.size = image.size
         self.boxes = sample_boxes(image, max_pixels)
         self.alpha = image.mode == "RGBA"
-        backgrounds = _BACKGROUNDS if self.alpha else (0.0,)
+        backgrounds = BACKGROUNDS if self.alpha else (0.0,)
         self._prepared = [
             (bg, [_prepare(_composited(image.crop(box), bg)) for box in self.boxes]) for bg in backgrounds
         ]

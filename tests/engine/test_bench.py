@@ -22,6 +22,12 @@ def test_bench_prints_engine_baseline_and_cpu_tables(tmp_path):
     assert "notes.txt" not in text
     assert "-> full score" not in text  # the line the bench prints for a floor miss or a lossless mismatch
     assert "### thumbnails" in text  # its header, with no rows: both images are under 150 pixels
+    # every lossy variant scored by both metrics: none under its floor by either
+    assert "| photo from JPEG | lossy | 1 | " in text and "| 0 | 0 | 0 | - |" in text
+    agreement = text.split("### metric agreement")[1].split("###")[0]
+    rows = {line.split("|")[1].strip(): line.split("|")[2:-1] for line in agreement.splitlines()[4:] if "|" in line}
+    assert {"plain", "alpha", "all"} <= set(rows)
+    assert float(rows["all"][1]) < 1.0  # max |engine - package|
 
 
 def test_bench_thumbnails_section_prints_a_row_per_wordpress_size(tmp_path):

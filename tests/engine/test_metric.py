@@ -1,10 +1,8 @@
 """The engine's SSIMULACRA2 agrees with the PyPI reference package and stays bounded on large images."""
 
-import statistics
 import tracemalloc
 
 import numpy as np
-import pytest
 from PIL import Image
 from ssimulacra2 import compute_ssimulacra2
 
@@ -26,39 +24,33 @@ def test_matches_the_reference_package(tmp_path):
     assert abs(Reference(source).score(distorted) - _package_score(tmp_path, source, distorted)) < 0.5
 
 
-def _mirrored(im: Image.Image, width: int, height: int) -> Image.Image:
-    """``im`` tiled with its mirror images out to ``width`` x ``height`` (whole copies)."""
-    flipped = im.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-    row = Image.new(im.mode, (width, im.height))
-    for i, x in enumerate(range(0, width, im.width)):
-        row.paste(flipped if i % 2 else im, (x, 0))
-    out = Image.new(im.mode, (width, height))
-    for i, y in enumerate(range(0, height, im.height)):
-        out.paste(row.transpose(Image.Transpose.FLIP_TOP_BOTTOM) if i % 2 else row, (0, y))
-    return out
-
-
-def test_a_thumbnail_is_scored_as_the_package_scores_its_mirror_image_extension(tmp_path):
-    # Under 256 pixels a side the package drops the coarse scales but not their weights: every later
-    # term takes another's weight. The engine scores such an image on its mirror images instead.
+def test_a_thumbnail_is_scored_as_the_package_scores_it(tmp_path):
+    # Under 256 pixels a side the coarse scales are missing and the package (like the reference) gives
+    # every later term another's weight; the engine reads the same number, so its floors are theirs.
     source = photo(150, 120, seed=4)
     distorted = decoded(encode(source, "WEBP", quality=60))
-    mirrored = _package_score(tmp_path, _mirrored(source, 300, 360), _mirrored(distorted, 300, 360))
-    # float32 against the package's float64: up to about 0.6 apart at some sizes, extended or not
-    assert abs(Reference(source).score(distorted) - mirrored) < 1.0
-    assert abs(_package_score(tmp_path, source, distorted) - mirrored) > 5  # the package, unextended
+    assert abs(Reference(source).score(distorted) - _package_score(tmp_path, source, distorted)) < 0.5
 
 
-@pytest.mark.parametrize("fmt", ["WEBP", "JPEG"])
-def test_a_150_pixel_crop_reads_like_the_whole_image(fmt):
-    # The same encode, scored on sixteen 150-pixel crops and on the whole 600-pixel image: a thumbnail's
-    # floor means what it means on a large image. Unextended, the crops read 11 points off.
-    source = photo(600, 600, seed=7)
-    distorted = decoded(encode(source, fmt, quality=50))
-    whole = Reference(source).score(distorted)
-    boxes = [(x, y, x + 150, y + 150) for y in range(0, 600, 150) for x in range(0, 600, 150)]
-    crops = [Reference(source.crop(box)).score(distorted.crop(box)) for box in boxes]
-    assert abs(statistics.median(crops) - whole) < 3, (whole, statistics.median(crops))
+def _screenshot() -> Image.Image:
+    """Flat panels and short dark strokes up to the edges, as in a UI screenshot."""
+    rng = np.random.default_rng(1)
+    pixels = np.full((256, 320, 3), 235, np.uint8)
+    pixels[:, :60] = (60, 63, 70)  # a side bar
+    pixels[:24] = (40, 40, 48)  # a title bar
+    for y in range(40, 250, 14):
+        for x in rng.integers(70, 300, 12):
+            pixels[y : y + 8, x : x + rng.integers(3, 20)] = (20, 20, 20)
+    return Image.fromarray(pixels, "RGB")
+
+
+def test_border_blur_follows_the_package_on_a_screenshot(tmp_path):
+    # The blur's border handling is most of the difference at the coarse scales. Following the
+    # package's stated intent (zero above and below) instead of what it computes (zero left and
+    # right) read 1.4 points high here, and 3.6 points low on a corpus screenshot.
+    source = _screenshot()
+    distorted = decoded(encode(source, "WEBP", quality=50))
+    assert abs(Reference(source).score(distorted) - _package_score(tmp_path, source, distorted)) < 0.05
 
 
 def test_both_cube_roots_score_alike(monkeypatch):
