@@ -322,14 +322,35 @@ class LedgerChangeList(ChangeList):
         add_running_balances(list(self.result_list))
 
 
+class RecordAdmin(admin.ModelAdmin):
+    """What the service wrote, shown to the operator: read only, so its pages have no Save or Delete."""
+
+    list_per_page = 100
+    show_full_result_count = False  # a second COUNT(*) over a large table on every filtered page
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @property
+    def media(self) -> forms.Media:
+        # Read-only pages without actions need none of the admin's form scripts (jQuery, xregexp,
+        # URL slugs, related-object pop-ups); parsing them was most of the browser's work on a
+        # page of 100 ledger rows.
+        return forms.Media()
+
+
 @admin.register(CreditEntry)
-class CreditEntryAdmin(admin.ModelAdmin):
+class CreditEntryAdmin(RecordAdmin):
     list_display = ["when", "account", "kind", "pool", "change", "balance", "item_short", "note"]
     list_filter = ["kind", "pool"]
     search_fields = ["account__name", "note"]
     list_select_related = ["account"]
-    list_per_page = 100
-    show_full_result_count = False  # a second COUNT(*) over the whole ledger on every filtered page
     ordering = ["-id"]  # the order of the running balance
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -356,12 +377,3 @@ class CreditEntryAdmin(admin.ModelAdmin):
             return "-"
         url = reverse("admin:optimizer_item_change", args=[entry.item_id])
         return format_html('<a href="{}">{}</a>', url, str(entry.item_id)[:8])
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

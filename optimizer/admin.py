@@ -12,25 +12,9 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
 
-from accounts.admin import admin_time
+from accounts.admin import RecordAdmin, admin_time
 
 from .models import Item, Job, Variant, WebhookEvent
-
-
-class RecordAdmin(admin.ModelAdmin):
-    """What the service wrote, shown to the operator: read only, so its pages have no Save or Delete."""
-
-    list_per_page = 100
-    show_full_result_count = False  # a second COUNT(*) over a large table on every filtered page
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class RecordInline(admin.TabularInline):

@@ -81,6 +81,7 @@ def test_the_ledger_is_a_paginated_page_with_signed_amounts_and_a_running_balanc
     assert "-1</td>" in html and "+1</td>" in html
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", html)
     assert "reducer administration" in html
+    assert "jquery" not in html and "xregexp" not in html  # no form scripts for the browser to parse
 
 
 def test_the_running_balance_ends_at_the_credits_available(admin_client, make_account):
