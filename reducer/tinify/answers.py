@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from optimizer import results, storage
+from django.core.files.storage import default_storage
+from django.http import StreamingHttpResponse
+
+from optimizer import downloads, results, storage
 from optimizer.engine import Format
 from optimizer.models import Item, Variant
 from optimizer.options import spec_from_json
@@ -46,6 +49,13 @@ def read(variant: Variant) -> bytes:
         return storage.read(variant.storage_name)
     except OSError:
         raise TinifyError(404, "NotFound", "Output not found") from None
+
+
+def streamed(variant: Variant) -> StreamingHttpResponse:
+    """The stored file as an answer, streamed in bounded pieces (never whole in memory)."""
+    if not default_storage.exists(variant.storage_name):
+        raise TinifyError(404, "NotFound", "Output not found")
+    return downloads.streamed(variant.storage_name, variant.size, variant.format)
 
 
 def original(item: Item) -> bytes:

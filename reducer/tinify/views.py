@@ -15,7 +15,7 @@ import uuid
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -96,7 +96,7 @@ async def key_details(request: HttpRequest, caller: Account) -> HttpResponse:
 
 
 @_answered("GET", "POST")
-async def output(request: HttpRequest, caller: Account, output_id: str) -> HttpResponse:
+async def output(request: HttpRequest, caller: Account, output_id: str) -> HttpResponseBase:
     raw = _read_body(request) if request.method == "POST" else b""
     commands = wire.commands(wire.json_body(raw)) if raw else None
     parent = await _settled(await sync_to_async(_owned)(caller, output_id))
@@ -105,7 +105,7 @@ async def output(request: HttpRequest, caller: Account, output_id: str) -> HttpR
     return await _commanded(caller, parent, commands)
 
 
-async def _commanded(caller: Account, parent: Item, commands: wire.Commands) -> HttpResponse:
+async def _commanded(caller: Account, parent: Item, commands: wire.Commands) -> HttpResponseBase:
     """Transformations run on the original as a new item (idempotent: the same command again is
     answered by that item), one compression when it resizes or converts, else free; store alone
     writes the kept output, for free."""
@@ -234,9 +234,9 @@ def _location(path: str) -> str:
     return base + path if base.lower().startswith("https://") else path
 
 
-def _image(item: Item, allowed: tuple) -> HttpResponse:
+def _image(item: Item, allowed: tuple) -> HttpResponseBase:
     chosen: Variant = answers.chosen(item, allowed)
-    response = HttpResponse(answers.read(chosen), content_type=CONTENT_TYPES[chosen.format])
+    response = answers.streamed(chosen)
     response["Image-Width"] = str(chosen.width)
     response["Image-Height"] = str(chosen.height)
     return response
