@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 CHROMIUM = Path("/usr/bin/chromium")
+MAX_BYTES = 2 * 1024 * 1024
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -59,7 +60,8 @@ def site(cluster, django_db_setup, django_db_blocker) -> Iterator:
     from tests.service.web_helpers import OwnWebServer
 
     call_command("collectstatic", interactive=False, verbosity=0)
-    server = OwnWebServer("pages-web", REDUCER_DEMO_PAGE_ALLOWANCE="3")
+    # A small upload limit, so a file over it is quick to send.
+    server = OwnWebServer("pages-web", REDUCER_DEMO_PAGE_ALLOWANCE="3", REDUCER_MAX_BYTES=str(MAX_BYTES))
     try:
         yield server
     finally:

@@ -1,5 +1,6 @@
 """The landing page in a real browser: an image runs through v1, each format shows its size,
-savings and score, the slider moves, and the download is the compressed image."""
+savings and score, the slider moves, and the download is the compressed image; bad input is told
+in words."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from PIL import Image
 
 from tests.conftest import photo_bytes
 
-from .conftest import artifact
+from .conftest import MAX_BYTES, artifact
 
 
 def _results(page) -> list[list[str]]:
@@ -80,3 +81,31 @@ def test_a_dropped_file_runs_on_the_demo_allowance_and_errors_are_told_in_words(
     page.set_input_files("#file", files=[png])
     page.wait_for_selector("#status.error:has-text('key')", timeout=30_000)
     page.screenshot(path=artifact("landing-error.png"), full_page=True)
+
+
+def test_bad_input_is_told_in_the_api_s_words(page, site, cluster, make_account):
+    _, spent_key = make_account(monthly_quota=0)
+    _, key = make_account()
+    png = {"name": "a.png", "mimeType": "image/png", "buffer": photo_bytes(format="PNG")}
+    too_large = {"name": "huge.jpg", "mimeType": "image/jpeg", "buffer": b"\xff" * (MAX_BYTES + 1)}
+    told = {}
+    for case, used_key, source in [
+        ("no credits", spent_key, png),
+        ("over the limit", key, too_large),
+        ("unreachable URL", key, "http://192.0.2.1/photo.jpg"),
+    ]:
+        page.goto(site.url + "/")
+        page.fill("#key", used_key)
+        if isinstance(source, str):
+            page.fill("#url", source)
+            page.click("text=Compress URL")
+        else:
+            page.set_input_files("#file", files=[source])
+        page.wait_for_selector("#status.error", timeout=60_000)
+        told[case] = page.inner_text("#status")
+    page.screenshot(path=artifact("landing-unreachable-url.png"), full_page=True)
+    assert told == {
+        "no credits": "The account has no credits left.",
+        "over the limit": f"The file has {MAX_BYTES + 1} bytes; the limit is {MAX_BYTES}.",
+        "unreachable URL": "192.0.2.1 is not a publicly reachable address.",
+    }
