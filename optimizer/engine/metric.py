@@ -1,14 +1,15 @@
-"""SSIMULACRA2 with bounded cost: float32, the reference side computed once, large images sampled.
+"""SSIMULACRA2 with bounded cost: float32, the probes' reference computed once, large images sampled.
 
 The arithmetic follows the PyPI ``ssimulacra2`` package (its constants and pooling are reused), but
-on arrays instead of files, in float32 (half the memory), with the reference's blurred planes
-cached so each probe only pays for the distorted side. Above ``max_pixels`` the score is taken on a
-fixed set of evenly spread 512-pixel tiles (aligned to 64, the coarsest block grid among the
-codecs), scored one by one and pooled, so a 50 MP image costs the same as a 1 MP one. Tiles read
-up to about 3 points away from the whole image on the corpus (smaller tiles read higher still), so
-the search adds SAMPLE_MARGIN to the floor when it scores a sample, and the chosen encode is verified
-on every pixel (or a much larger sample). Alpha is composited on a dark
-and on a light background and the worse score is kept, as the reference implementation does.
+on arrays instead of files, in float32 (half the memory) and in bands of rows. A small reference
+(the probes' sample) keeps its blurred planes, so each probe only pays for the distorted side; a
+larger one (the verifier's) makes them again band by band, so memory stays bounded. Above
+``max_pixels`` the score is taken on a fixed set of evenly spread 512-pixel tiles (aligned to 64,
+the coarsest block grid among the codecs), scored one by one and pooled, so a 50 MP image costs the
+same as a 1 MP one. Tiles read up to about 3 points away from the whole image on the corpus (smaller
+tiles read higher still), so the search adds SAMPLE_MARGIN to the floor when it scores a sample, and
+the chosen encode is verified on every pixel (or a much larger sample). Alpha is composited on a
+dark and on a light background and the worse score is kept, as the reference implementation does.
 
 The score is the package's, to the arithmetic (``_blur`` has the one place where the package is not
 what it means to be), with one exception: the package drops alpha (it converts every image to RGB
@@ -24,6 +25,7 @@ scores them as the reference does all the same: a floor it claims is one the ref
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -41,6 +43,8 @@ from ssimulacra2.ssimulacra2 import (
 
 TILE = 512
 BAND_PIXELS = 1 << 17  # pixels per comparison band: its few buffers stay in the CPU's cache
+# A reference up to this many pixels (over its tiles and backgrounds) keeps its terms: 64 MB at most
+PREPARED_PIXELS = 1 << 20
 BACKGROUNDS = (0.1, 0.9)
 SAMPLE_MARGIN = 1.0
 _MATRIX = kOpsinAbsorbanceMatrix.reshape(3, 3).astype(np.float32)
@@ -59,16 +63,28 @@ def _srgb_to_linear(v: np.ndarray) -> np.ndarray:
 _LINEAR_LUT = _srgb_to_linear(np.arange(256, dtype=np.float32) / np.float32(255)).astype(np.float32)
 
 
-def _linear(rgb: np.ndarray) -> np.ndarray:
-    """sRGB (H, W, 3) in 0..255 to linear light, channel-first (3, H, W) float32."""
-    if rgb.dtype == np.uint8:
+def _linear(pixels: np.ndarray, background: float) -> np.ndarray:
+    """8-bit RGB, or RGBA composited on ``background``, to linear light, channel-first (3, H, W)
+    float32. Made in bands of rows: an RGBA band's float temporaries take several times its planes."""
+    height, width = pixels.shape[:2]
+    out = np.empty((3, height, width), np.float32)
+    step = max(BAND_PIXELS // width, 1)
+    for top in range(0, height, step):
+        _linear_rows(pixels[top : top + step], background, out[:, top : top + step])
+    return out
+
+
+def _linear_rows(pixels: np.ndarray, background: float, out: np.ndarray) -> None:
+    """``_linear`` of a few rows, written into ``out`` (3, rows, W)."""
+    if pixels.shape[2] == 3:
         # a table lookup: 8-bit input has only 256 values
-        out = np.empty((3, *rgb.shape[:2]), np.float32)
-        for plane, linear in zip(cv2.split(rgb), out, strict=True):
+        for plane, linear in zip(cv2.split(pixels), out, strict=True):
             cv2.LUT(plane, _LINEAR_LUT, dst=linear)
-        return out
-    planes = np.ascontiguousarray(np.moveaxis(rgb, 2, 0))
-    return _srgb_to_linear(planes.astype(np.float32) / np.float32(255))
+        return
+    rgba = pixels.astype(np.float32)
+    alpha = rgba[..., 3:4] / 255.0
+    composited = rgba[..., :3] * alpha + (1.0 - alpha) * (background * 255.0)
+    out[:] = _srgb_to_linear(np.moveaxis(composited, 2, 0) / np.float32(255))
 
 
 def _xyb(linear: np.ndarray) -> np.ndarray:
@@ -143,25 +159,59 @@ def _sums(error: np.ndarray, scratch: np.ndarray) -> tuple[list[float], list[flo
     pooled before the mean and the 4th root). OpenCV's norms accumulate in double, twice as fast as
     numpy's float32 reductions and exact where einsum drifts in the fifth digit."""
     squared = np.multiply(error, error, out=scratch)
-    return ([cv2.norm(plane, cv2.NORM_L1) for plane in error],
-            [cv2.norm(plane, cv2.NORM_L2SQR) for plane in squared])
+    return ([cv2.norm(plane, cv2.NORM_L1) for plane in error], [cv2.norm(plane, cv2.NORM_L2SQR) for plane in squared])
 
 
-def _band_sums(ref: _Scale, xyb: np.ndarray, top: int, bottom: int, buffers: tuple[np.ndarray, ...]) -> np.ndarray:
-    """The 18 sums of rows ``top:bottom`` of one scale: SSIM error (2 per plane), then ringing and blur
-    (2 each per plane). ``xyb`` holds the candidate's rows from ``top - _RADIUS`` (or 0) on, enough
-    for the blurs to be exact on the band; everything else lives in the band-sized ``buffers``."""
-    start = max(top - _RADIUS, 0)
-    inner = slice(top - start, bottom - start)
-    rows = slice(top, bottom)
+@dataclass
+class _Terms:
+    """What every comparison reuses of the reference at one scale, over all its rows or over a band of
+    them: its XYB planes (a band's from its first row less the blur radius, as the candidate's), and
+    over the rows themselves the blurred means, the blurred variance and the edges, 1 + |xyb - mu|."""
+
+    xyb: np.ndarray
+    mu: np.ndarray
+    variance: np.ndarray
+    edges: np.ndarray
+
+    def band(self, start: int, end: int, top: int, bottom: int) -> _Terms:
+        """Rows ``top:bottom`` of terms made over every row; their XYB planes from ``start`` to ``end``."""
+        rows = slice(top, bottom)
+        return _Terms(self.xyb[:, start:end], self.mu[:, rows], self.variance[:, rows], self.edges[:, rows])
+
+
+def _terms(
+    xyb: np.ndarray,
+    inner: slice,
+    mu: np.ndarray,
+    variance: np.ndarray,
+    edges: np.ndarray,
+    plane: np.ndarray | None = None,
+) -> _Terms:
+    """The reference's terms over rows ``inner`` of ``xyb``, made in the buffers given (each shaped as
+    ``xyb``; ``plane`` is one plane's)."""
+    _blur(xyb, mu, plane)
+    np.multiply(xyb, xyb, out=variance)
+    _blur(variance, variance, plane)  # a plane is read into the row buffer before it is overwritten
+    mu, variance, edges = mu[:, inner], variance[:, inner], edges[:, inner]
+    variance -= np.multiply(mu, mu, out=edges)
+    np.subtract(xyb[:, inner], mu, out=edges)
+    np.abs(edges, out=edges)
+    edges += 1.0
+    return _Terms(xyb, mu, variance, edges)
+
+
+def _band_sums(ref: _Terms, xyb: np.ndarray, inner: slice, buffers: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The 18 sums of one band of one scale: SSIM error (2 per plane), then ringing and blur (2 each
+    per plane). ``xyb`` (and ``ref.xyb``) hold the band's rows ``inner`` with the rows around them that
+    the blurs need to be exact on the band; everything else lives in the band-sized ``buffers``."""
     slab = xyb.shape[1]
     mu, work, error, covariance, variance, plane = (b[..., :slab, :] if b.ndim == 3 else b[:slab] for b in buffers)
     _blur(xyb, mu, plane)
-    _blur(np.multiply(ref.xyb[:, start : start + slab], xyb, out=work), covariance, plane)
+    _blur(np.multiply(ref.xyb, xyb, out=work), covariance, plane)
     _blur(np.multiply(xyb, xyb, out=work), variance, plane)
     mu, xyb = mu[:, inner], xyb[:, inner]
     error, work, covariance, variance = error[:, inner], work[:, inner], covariance[:, inner], variance[:, inner]
-    ref_mu = ref.mu[:, rows]
+    ref_mu = ref.mu
     # SSIM error: 1 - (1 - (m1 - m2)^2) * (2 (s12 - m1 m2) + C2) / (var1 + var2 + C2), in the package's
     # order of operations, so that identical images score exactly 100
     np.subtract(ref_mu, mu, out=error)
@@ -171,7 +221,7 @@ def _band_sums(ref: _Scale, xyb: np.ndarray, top: int, bottom: int, buffers: tup
     covariance *= 2.0
     covariance += _C2
     variance -= np.multiply(mu, mu, out=work)
-    variance += ref.variance[:, rows]
+    variance += ref.variance
     variance += _C2
     error *= covariance
     error /= variance
@@ -182,7 +232,7 @@ def _band_sums(ref: _Scale, xyb: np.ndarray, top: int, bottom: int, buffers: tup
     ratio = np.subtract(xyb, mu, out=covariance)
     np.abs(ratio, out=ratio)
     ratio += 1.0
-    ratio /= ref.edges[:, rows]
+    ratio /= ref.edges
     ratio -= 1.0
     # ringing and blockiness: edges the source lacks; blur: edges the source had
     out[6::4], out[7::4] = _sums(np.maximum(ratio, 0.0, out=variance), work)
@@ -205,71 +255,108 @@ def _final_score(moments: np.ndarray) -> float:
     return float(msssim.score())
 
 
-@dataclass
-class _Scale:
-    """One scale of the reference, with the terms every comparison reuses and its working buffers."""
-
-    xyb: np.ndarray
-    mu: np.ndarray
-    variance: np.ndarray  # blurred variance
-    edges: np.ndarray  # 1 + |xyb - mu|
-    _buffers: tuple[np.ndarray, ...] = ()
-
-    def band_rows(self) -> int:
-        """Rows compared at a time at this scale (at least a blur diameter)."""
-        return max(BAND_PIXELS // self.xyb.shape[2], 2 * _RADIUS)
-
-    def buffers(self) -> tuple[np.ndarray, ...]:
-        """Five slabs of a band and its blur halo, and one single-plane slab, allocated on first use."""
-        if not self._buffers:
-            _, height, width = self.xyb.shape
-            rows = min(self.band_rows() + 2 * _RADIUS, height)
-            self._buffers = (*(np.empty((3, rows, width), np.float32) for _ in range(5)),
-                             np.empty((rows, width), np.float32))
-        return self._buffers
-
-
-def _prepare(rgb: np.ndarray) -> list[_Scale]:
-    scales = []
-    linear = _linear(rgb)
+def _pyramid(linear: np.ndarray) -> Iterator[np.ndarray]:
+    """Linear planes at each scale the metric compares: halved each time, while 8 pixels a side remain."""
     for scale in range(kNumScales):
         if linear.shape[1] < 8 or linear.shape[2] < 8:
-            break
-        # in place where possible: each whole-image temporary costs its page faults
-        xyb = _xyb(linear)
-        mu = _blur(xyb)
-        variance = np.multiply(xyb, xyb)
-        _blur(variance, out=variance)  # a plane is read into the row buffer before it is overwritten
-        edges = np.multiply(mu, mu)
-        variance -= edges
-        np.subtract(xyb, mu, out=edges)
-        np.abs(edges, out=edges)
-        edges += 1.0
-        scales.append(_Scale(xyb, mu, variance, edges))
+            return
+        yield linear
         if scale < kNumScales - 1:
             linear = _downsample(linear)
+
+
+def _prepare(linear: np.ndarray) -> list[_Terms]:
+    """The reference's terms at every scale, made once over all rows."""
+    scales = []
+    for level in _pyramid(linear):
+        xyb = _xyb(level)
+        scales.append(_terms(xyb, slice(None), np.empty_like(xyb), np.empty_like(xyb), np.empty_like(xyb)))
     return scales
 
 
-def _compare(reference: list[_Scale], rgb: np.ndarray) -> np.ndarray:
-    """Per scale, the 18 moments (means) of the candidate against the reference.
+def _band_rows(width: int) -> int:
+    """Rows compared at a time on a scale this wide: at least a blur diameter, and even, so that a
+    band's rows halve into whole rows of the next scale."""
+    return max(BAND_PIXELS // width, 2 * _RADIUS) & ~1
 
-    The candidate is compared in bands of rows: every intermediate of a band stays in the CPU's
-    cache and in a few reused buffers, where whole-image temporaries would cost memory traffic and
-    page faults (as much time as the arithmetic on a 2 MP image) and memory in proportion to it.
+
+class _Workspace:
+    """Band-sized buffers for comparing images of one size, reused at every scale and comparison:
+    ``slabs`` of three planes, then one plane for the blurs, each viewed at a scale's band shape."""
+
+    def __init__(self, height: int, width: int, slabs: int) -> None:
+        most = 0
+        for _ in range(kNumScales):
+            most = max(most, min(_band_rows(width) + 2 * _RADIUS, height) * width)
+            height, width = (height + 1) // 2, (width + 1) // 2
+        self._slabs = [np.empty(3 * most, np.float32) for _ in range(slabs)]
+        self._plane = np.empty(most, np.float32)
+
+    def shaped(self, rows: int, width: int) -> tuple[list[np.ndarray], np.ndarray]:
+        size = rows * width
+        return [s[: 3 * size].reshape(3, rows, width) for s in self._slabs], self._plane[:size].reshape(rows, width)
+
+
+_COMPARISON_SLABS = 5  # a band's comparison
+_PREPARED_SLABS = _COMPARISON_SLABS + 1  # and the candidate's linear rows
+_STREAMED_SLABS = _PREPARED_SLABS + 4  # and the reference's linear rows and its three terms
+
+
+def _rows(level: np.ndarray, start: int, end: int, background: float, out: np.ndarray) -> np.ndarray:
+    """Rows ``start:end`` of a scale in linear light: of its planes, or made from 8-bit pixels in ``out``."""
+    if level.dtype != np.uint8:
+        return level[:, start:end]
+    out = out[:, : end - start]
+    _linear_rows(level[start:end], background, out)
+    return out
+
+
+def _compare(
+    reference: list[_Terms] | np.ndarray, candidate: np.ndarray, background: float, workspace: _Workspace
+) -> np.ndarray:
+    """Per scale, the 18 moments (means) of the candidate's pixels (composited on ``background``)
+    against the reference: its terms prepared at every scale (a list), or its pixels, from which its
+    terms are made band by band along with the candidate's.
+
+    Both are compared in bands of rows: every intermediate of a band stays in the CPU's cache and in a
+    few reused buffers, where whole-image temporaries would cost memory traffic and page faults (as
+    much time as the arithmetic on a 2 MP image) and memory in proportion to it. The first scale is
+    made from the pixels band by band, and each band is halved into the next scale as it goes, so
+    only the second scale's planes are ever whole: 3 bytes a pixel of the image. A reference made
+    band by band costs the blurs of its side again on every comparison; prepared whole, its terms
+    would take 64 bytes a pixel (about 290 MB on 4.5 MP, twice that with alpha).
     """
+    prepared = isinstance(reference, list)
+    ref_level, level = (None if prepared else reference), candidate
     moments = []
-    linear = _linear(rgb)
-    for ref in reference:
-        _, height, width = linear.shape
-        band, buffers = ref.band_rows(), ref.buffers()
+    for scale in range(kNumScales):
+        height, width = level.shape[:2] if level.dtype == np.uint8 else level.shape[1:]
+        if height < 8 or width < 8:
+            break
+        band = _band_rows(width)
+        slabs, plane = workspace.shaped(min(band + 2 * _RADIUS, height), width)
+        halved = (3, (height + 1) // 2, (width + 1) // 2)
+        next_level = np.empty(halved, np.float32) if scale < kNumScales - 1 else None
+        next_ref = None if prepared or next_level is None else np.empty(halved, np.float32)
         sums = np.zeros(18)
         for top in range(0, height, band):
             bottom = min(top + band, height)
-            xyb = _xyb(linear[:, max(top - _RADIUS, 0) : min(bottom + _RADIUS, height)])
-            sums += _band_sums(ref, xyb, top, bottom, buffers)
+            start, end = max(top - _RADIUS, 0), min(bottom + _RADIUS, height)
+            inner, halves = slice(top - start, bottom - start), slice(top // 2, (bottom + 1) // 2)
+            linear = _rows(level, start, end, background, slabs[_COMPARISON_SLABS])
+            if prepared:
+                terms = reference[scale].band(start, end, top, bottom)
+            else:
+                ref_linear = _rows(ref_level, start, end, background, slabs[_COMPARISON_SLABS + 1])
+                mu, variance, edges = (s[:, : end - start] for s in slabs[_COMPARISON_SLABS + 2 :])
+                terms = _terms(_xyb(ref_linear), inner, mu, variance, edges, plane[: end - start])
+                if next_ref is not None:
+                    next_ref[:, halves] = _downsample(ref_linear[:, inner])
+            if next_level is not None:
+                next_level[:, halves] = _downsample(linear[:, inner])
+            sums += _band_sums(terms, _xyb(linear), inner, (*slabs[:_COMPARISON_SLABS], plane))
         moments.append(sums / (height * width))
-        linear = _downsample(linear)
+        level, ref_level = next_level, next_ref
     return np.array(moments)
 
 
@@ -304,28 +391,35 @@ def sample_boxes(image: Image.Image, max_pixels: int) -> tuple[tuple[int, int, i
     return tuple((x, y, x + TILE, y + TILE) for x, y in chosen)
 
 
-def _composited(im: Image.Image, background: float) -> np.ndarray:
-    if im.mode != "RGBA":
-        return np.asarray(im if im.mode == "RGB" else im.convert("RGB"))
-    rgba = np.asarray(im).astype(np.float32)
-    alpha = rgba[..., 3:4] / 255.0
-    return rgba[..., :3] * alpha + (1.0 - alpha) * (background * 255.0)
+def _pixels(im: Image.Image) -> np.ndarray:
+    """8-bit RGB, or RGBA, pixels (H, W, 3 or 4)."""
+    return np.asarray(im if im.mode in ("RGB", "RGBA") else im.convert("RGB"))
 
 
 class Reference:
     """The source side of the metric, prepared once and compared against any number of candidates.
 
     Each tile is scored on its own and the moments are pooled over tiles, so tile seams do not count.
+    A reference of up to ``PREPARED_PIXELS`` (its tiles' pixels times its backgrounds: the probes'
+    sample) keeps its terms at every scale, so a comparison pays only for the candidate's side. A
+    larger one (a verifier) keeps only the image and makes its terms band by band in each comparison,
+    which then costs about 1.6x as much CPU but no memory beyond the two images' pixels.
     """
 
     def __init__(self, image: Image.Image, max_pixels: int = 1_000_000) -> None:
         self.size = image.size
         self.boxes = sample_boxes(image, max_pixels)
         self.alpha = image.mode == "RGBA"
-        backgrounds = BACKGROUNDS if self.alpha else (0.0,)
-        self._prepared = [
-            (bg, [_prepare(_composited(image.crop(box), bg)) for box in self.boxes]) for bg in backgrounds
-        ]
+        self._backgrounds = BACKGROUNDS if self.alpha else (0.0,)
+        pixels = sum((right - left) * (bottom - top) for left, top, right, bottom in self.boxes)
+        self._image = image
+        self._prepared: dict[float, list[list[_Terms]]] | None = None
+        self._workspace: _Workspace | None = None
+        if pixels * len(self._backgrounds) <= PREPARED_PIXELS:
+            self._prepared = {
+                bg: [_prepare(_linear(self._box_pixels(index), bg)) for index in range(len(self.boxes))]
+                for bg in self._backgrounds
+            }
 
     @property
     def sampled(self) -> bool:
@@ -342,9 +436,24 @@ class Reference:
     def score_tiles(self, tiles: list[Image.Image]) -> float:
         """SSIMULACRA2 of candidates for each of ``boxes`` (e.g. each sample tile encoded on its own)."""
         mode = "RGBA" if self.alpha else "RGB"
-        tiles = [tile if tile.mode == mode else tile.convert(mode) for tile in tiles]
+        pixels = [_pixels(tile if tile.mode == mode else tile.convert(mode)) for tile in tiles]
+        workspace = self._workspace
+        if workspace is None:
+            height, width = pixels[0].shape[:2]  # every tile has the same size
+            slabs = _STREAMED_SLABS if self._prepared is None else _PREPARED_SLABS
+            workspace = _Workspace(height, width, slabs)
+            if self._prepared is not None:  # kept for the probes to come; a verifier's goes with its comparison
+                self._workspace = workspace
         scores = []
-        for bg, prepared in self._prepared:
-            moments = [_compare(ref, _composited(tile, bg)) for ref, tile in zip(prepared, tiles, strict=True)]
+        for bg in self._backgrounds:
+            moments = [_compare(self._reference(bg, index), tile, bg, workspace) for index, tile in enumerate(pixels)]
             scores.append(_final_score(np.mean(moments, axis=0)))
         return min(scores)
+
+    def _box_pixels(self, index: int) -> np.ndarray:
+        box = self.boxes[index]
+        return _pixels(self._image if box == (0, 0, *self.size) else self._image.crop(box))
+
+    def _reference(self, background: float, index: int) -> list[_Terms] | np.ndarray:
+        """Tile ``index`` of the reference on ``background``: its prepared terms, or its pixels."""
+        return self._box_pixels(index) if self._prepared is None else self._prepared[background][index]

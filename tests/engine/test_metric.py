@@ -3,6 +3,7 @@
 import tracemalloc
 
 import numpy as np
+import pytest
 from PIL import Image
 from ssimulacra2 import compute_ssimulacra2
 
@@ -109,16 +110,50 @@ def test_banded_comparison_matches_the_whole_image(monkeypatch):
 
 
 def test_comparison_memory_is_bounded():
-    # The candidate is compared band by band: besides its linear-light planes (12 bytes a pixel),
-    # only band-sized buffers; whole-image temporaries used to take about 8x those planes.
-    source = photo(1200, 900, seed=6)
+    # A verifier keeps only the image: its terms are made band by band along with the candidate's, so
+    # besides the two images' pixels and their second scale (12 bytes a pixel in all) only band-sized
+    # buffers are used. Its terms prepared whole took 64 bytes a pixel, and the candidate's planes 12.
+    source = photo(2400, 1800, seed=6)
     distorted = decoded(encode(source, "JPEG", quality=50))
-    reference = Reference(source, max_pixels=10**9)
     tracemalloc.start()
     try:
-        reference.score(distorted)
+        Reference(source, max_pixels=10**9).score(distorted)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    planes = 1200 * 900 * 3 * 4
-    assert peak < 2.5 * planes, peak / planes
+    planes = 2400 * 1800 * 3 * 4
+    assert peak < 2 * planes, peak / planes
+
+
+def _prepared(image: Image.Image, max_pixels: int, monkeypatch) -> Reference:
+    """A reference that keeps its terms whatever its size, as every reference used to."""
+    with monkeypatch.context() as patch:
+        patch.setattr(metric, "PREPARED_PIXELS", 10**12)
+        return Reference(image, max_pixels)
+
+
+@pytest.mark.parametrize(
+    ("name", "box", "fmt", "quality"),
+    [
+        ("p02_path_exif.jpg", None, "JPEG", 40),  # 4.1 MP: the verifier scores every pixel
+        ("p19_emerald_logo.png", (200, 300, 1400, 1300), "WEBP", 50),  # alpha: two backgrounds
+        ("p01_kleiber_20mp.jpg", (0, 0, 3072, 2048), "JPEG", 50),  # sampled: 17 tiles
+    ],
+)
+def test_a_verifier_made_band_by_band_scores_as_one_prepared_whole(corpus, monkeypatch, name, box, fmt, quality):
+    source = decoded((corpus / name).read_bytes())
+    source = source if box is None else source.crop(box)
+    distorted = decoded(encode(source, fmt, quality=quality)).convert(source.mode)
+    verifier = Reference(source, Limits().verify_pixels)
+    assert verifier.score(distorted) == pytest.approx(
+        _prepared(source, Limits().verify_pixels, monkeypatch).score(distorted), abs=0.05
+    )
+
+
+def test_scores_are_those_of_the_implementation_that_prepared_every_reference(corpus):
+    # Measured when every reference kept its terms, before verifiers made them band by band (a change
+    # to the metric's arithmetic moves these on purpose: measure them again then)
+    source = decoded((corpus / "p02_path_exif.jpg").read_bytes())
+    distorted = decoded(encode(source, "JPEG", quality=40))
+    assert Reference(source, Limits().verify_pixels).score(distorted) == pytest.approx(51.3880, abs=0.05)
+    assert Reference(source, Limits().metric_pixels).score(distorted) == pytest.approx(53.1729, abs=0.05)
