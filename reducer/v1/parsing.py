@@ -1,5 +1,7 @@
 """The v1 wire vocabulary -> a source and an engine Spec. Wire names live here and nowhere inside.
 
+Each request parameter is declared once, in PARAMS: the parsing below reads it by that name, alias,
+choices and default, and reducer.v1.serializers builds the OpenAPI schema from the same entries.
 Aliases keep the habits of other compressors' clients: ``image`` for ``file``, ``file_url`` for
 ``url``, ``format`` for ``output``, ``auto`` for ``original``, ``jpg`` for ``jpeg``,
 ``strip_metadata`` for ``metadata`` and ``callback_url`` for ``webhook_url``. Naming a parameter
@@ -13,6 +15,7 @@ import binascii
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
@@ -44,6 +47,79 @@ _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 _DATA_URI = re.compile(r"data:[\w/+.-]*;base64,", re.I)
 
 
+class Kind(StrEnum):
+    """How a parameter is written on the wire (and typed in the schema)."""
+
+    TEXT = "text"
+    CHOICE = "choice"
+    COUNT = "count"  # a whole number from 1
+    FLAG = "flag"  # true or false
+    URL = "url"
+    FILE = "file"  # a multipart upload
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a compress request."""
+
+    name: str
+    help: str
+    kind: Kind = Kind.TEXT
+    alias: str = ""
+    choices: tuple[str, ...] = ()
+    default: str | None = None
+    in_form: bool = True  # a field of a multipart or form body
+    in_json: bool = True  # a member of a JSON body
+
+
+PARAMS = {
+    param.name: param
+    for param in (
+        Param("file", "The image.", Kind.FILE, alias="image", in_json=False),
+        Param("file_base64", "The image, base64 (a data: URI prefix is allowed).", in_form=False),
+        Param("url", "An image to fetch instead.", Kind.URL, alias="file_url"),
+        Param(
+            "output",
+            "Output format. `original` (alias `auto`) keeps the source's format.",
+            Kind.CHOICE,
+            alias="format",
+            choices=tuple(OUTPUTS),
+            default="original",
+        ),
+        Param(
+            "mode",
+            "`lossy`: smallest that still looks right; `glossy`: indistinguishable at 1:1; `lossless`: same pixels.",
+            Kind.CHOICE,
+            choices=tuple(MODES),
+            default="lossy",
+        ),
+        Param("quality", "`smart` (the perceptual floor of the mode) or an encoder quality 1-100.", default="smart"),
+        Param(
+            "target_size",
+            "`auto`, a byte count or a size such as `20KB` or `1.5MB` (KB = 1024 bytes): the largest quality "
+            "that fits. 422 `target_unreachable` when even the lowest does not.",
+        ),
+        Param("max_width", "Fit inside this width, keeping the aspect ratio; never enlarges.", Kind.COUNT),
+        Param("max_height", "Fit inside this height, keeping the aspect ratio; never enlarges.", Kind.COUNT),
+        Param(
+            "metadata",
+            "`none` strips all, `copyright` keeps the copyright, `all` keeps everything.",
+            Kind.CHOICE,
+            choices=tuple(METADATA),
+            default="none",
+        ),
+        Param("strip_metadata", "Instead of metadata: true = `none`, false = `all`.", Kind.FLAG),
+        Param(
+            "webhook_url",
+            "An https URL POSTed the job's JSON, signed (Standard Webhooks), when the job completes or fails. "
+            "Without it, the account's default endpoint (if any).",
+            Kind.URL,
+            alias="callback_url",
+        ),
+    )
+}
+
+
 @dataclass(frozen=True)
 class Compression:
     """One parsed v1 compress request."""
@@ -54,12 +130,18 @@ class Compression:
     webhook_url: str = ""
 
 
-def _pick(data: Mapping, name: str, alias: str | None = None):
-    """The value of ``name`` or its alias (None when neither is given)."""
+def _pick(data: Mapping, name: str):
+    """The value of a parameter given by its name or its alias (None when neither is given)."""
+    alias = PARAMS[name].alias
     given = [key for key in (name, alias) if key and data.get(key) not in (None, "")]
     if len(given) > 1:
         raise ApiError("invalid_param", f"Give {name} or {alias}, not both.", alias)
     return data.get(given[0]) if given else None
+
+
+def _pick_or_default(data: Mapping, name: str):
+    given = _pick(data, name)
+    return PARAMS[name].default if given is None else given
 
 
 def _choice(value, choices: Mapping, param: str):
@@ -104,32 +186,30 @@ def parse_size(value) -> int | None:
 
 
 def _metadata(data: Mapping) -> Metadata:
-    wanted, strip = data.get("metadata"), data.get("strip_metadata")
-    if wanted not in (None, "") and strip not in (None, ""):
+    wanted, strip = _pick(data, "metadata"), _pick(data, "strip_metadata")
+    if wanted is not None and strip is not None:
         raise ApiError("invalid_param", "Give metadata or strip_metadata, not both.", "strip_metadata")
-    if strip not in (None, ""):
+    if strip is not None:
         return Metadata.STRIP if _bool(strip, "strip_metadata") else Metadata.KEEP
-    return _choice(wanted, METADATA, "metadata") if wanted not in (None, "") else Metadata.STRIP
+    return _choice(_pick_or_default(data, "metadata"), METADATA, "metadata")
 
 
 def parse_spec(data: Mapping) -> Spec:
-    output = _pick(data, "output", "format")
-    mode = data.get("mode")
-    quality = data.get("quality")
-    target_size = data.get("target_size")
+    quality = _pick_or_default(data, "quality")
+    target_size = _pick(data, "target_size")
     quality_value = None
-    if quality not in (None, "") and str(quality).strip().lower() != "smart":
+    if str(quality).strip().lower() != "smart":
         quality_value = _positive_int(quality, "quality", upper=100)
-    size = parse_size(target_size) if target_size not in (None, "") else None
+    size = parse_size(target_size) if target_size is not None else None
     if quality_value is not None and size is not None:
         raise ApiError("invalid_param", "Give a quality or a target_size, not both.", "target_size")
     width, height = (
-        _positive_int(data[name], name) if data.get(name) not in (None, "") else None
+        _positive_int(given, name) if (given := _pick(data, name)) is not None else None
         for name in ("max_width", "max_height")
     )
     target = Target(
-        _choice(mode, MODES, "mode") if mode not in (None, "") else Mode.LOSSY,
-        _choice(output, OUTPUTS, "output") if output is not None else None,
+        _choice(_pick_or_default(data, "mode"), MODES, "mode"),
+        _choice(_pick_or_default(data, "output"), OUTPUTS, "output"),
     )
     spec = Spec(
         targets=(target,),
@@ -146,7 +226,7 @@ def _too_large(size: int) -> ApiError:
 
 
 def _upload(files: Mapping) -> tuple[UploadSource, str] | None:
-    upload = _pick(files, "file", "image")
+    upload = _pick(files, "file")
     if upload is None:
         return None
     if upload.size > settings.REDUCER_MAX_BYTES:
@@ -181,13 +261,13 @@ def _url(value) -> tuple[UrlSource, str]:
 def parse_compression(data: Mapping, files: Mapping) -> Compression:
     """The source and options of a compress request; ApiError names the first bad parameter."""
     spec = parse_spec(data)
-    url = _pick(data, "url", "file_url")
-    encoded = data.get("file_base64")
+    url = _pick(data, "url")
+    encoded = _pick(data, "file_base64")
     sources = [
         found
         for found in (
             _upload(files),
-            _base64(encoded) if encoded not in (None, "") else None,
+            _base64(encoded) if encoded is not None else None,
             _url(url) if url is not None else None,
         )
         if found is not None
@@ -201,7 +281,7 @@ def parse_compression(data: Mapping, files: Mapping) -> Compression:
 
 
 def _webhook_url(data: Mapping) -> str:
-    url = _pick(data, "webhook_url", "callback_url")
+    url = _pick(data, "webhook_url")
     if url is None:
         return ""
     url = str(url).strip()

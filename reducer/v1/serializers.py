@@ -2,43 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .parsing import METADATA, MODES, OUTPUTS
-
-_OPTIONS_HELP = {
-    "output": "Output format; alias `format`. `original` (alias `auto`) keeps the source's format.",
-    "mode": "`lossy`: smallest that still looks right; `glossy`: indistinguishable at 1:1; `lossless`: same pixels.",
-    "quality": "`smart` (the perceptual floor of the mode) or an encoder quality 1-100.",
-    "target_size": "`auto`, a byte count or a size such as `20KB` or `1.5MB` (KB = 1024 bytes): the largest "
-    "quality that fits. 422 `target_unreachable` when even the lowest does not.",
-    "max_width": "Fit inside this width, keeping the aspect ratio; never enlarges.",
-    "max_height": "Fit inside this height, keeping the aspect ratio; never enlarges.",
-    "metadata": "`none` strips all, `copyright` keeps the copyright, `all` keeps everything.",
-    "strip_metadata": "Alias of metadata: true = `none`, false = `all`.",
-    "webhook_url": "An https URL POSTed the job's JSON, signed (Standard Webhooks), when the job completes "
-    "or fails; alias `callback_url`. Without it, the account's default endpoint (if any).",
-}
-
-
-class _Options(serializers.Serializer):
-    output = serializers.ChoiceField(
-        list(OUTPUTS), required=False, default="original", help_text=_OPTIONS_HELP["output"]
-    )
-    format = serializers.ChoiceField(list(OUTPUTS), required=False, help_text="Alias of output.")
-    mode = serializers.ChoiceField(list(MODES), required=False, default="lossy", help_text=_OPTIONS_HELP["mode"])
-    quality = serializers.CharField(required=False, default="smart", help_text=_OPTIONS_HELP["quality"])
-    target_size = serializers.CharField(required=False, help_text=_OPTIONS_HELP["target_size"])
-    max_width = serializers.IntegerField(required=False, min_value=1, help_text=_OPTIONS_HELP["max_width"])
-    max_height = serializers.IntegerField(required=False, min_value=1, help_text=_OPTIONS_HELP["max_height"])
-    metadata = serializers.ChoiceField(
-        list(METADATA), required=False, default="none", help_text=_OPTIONS_HELP["metadata"]
-    )
-    strip_metadata = serializers.BooleanField(required=False, help_text=_OPTIONS_HELP["strip_metadata"])
-    webhook_url = serializers.URLField(required=False, help_text=_OPTIONS_HELP["webhook_url"])
-    callback_url = serializers.URLField(required=False, help_text="Alias of webhook_url.")
+from .parsing import PARAMS, Kind, Param
 
 
 @extend_schema_field(OpenApiTypes.BINARY)
@@ -47,17 +18,34 @@ class _ImageFile(serializers.FileField):
     clients send bytes (a plain FileField is typed as a URI string in request bodies)."""
 
 
-class CompressUpload(_Options):
-    file = _ImageFile(required=False, help_text="The image; alias `image`.")
-    image = _ImageFile(required=False, help_text="Alias of file.")
-    url = serializers.URLField(required=False, help_text="An image to fetch instead; alias `file_url`.")
-    file_url = serializers.URLField(required=False, help_text="Alias of url.")
+_FIELDS: dict[Kind, Callable[..., serializers.Field]] = {
+    Kind.TEXT: serializers.CharField,
+    Kind.COUNT: functools.partial(serializers.IntegerField, min_value=1),
+    Kind.FLAG: serializers.BooleanField,
+    Kind.URL: serializers.URLField,
+    Kind.FILE: _ImageFile,
+}
 
 
-class CompressJson(_Options):
-    file_base64 = serializers.CharField(required=False, help_text="The image, base64 (a data: URI prefix is allowed).")
-    url = serializers.URLField(required=False, help_text="An image to fetch; alias `file_url`.")
-    file_url = serializers.URLField(required=False, help_text="Alias of url.")
+def _field(param: Param, help_text: str, **extra) -> serializers.Field:
+    if param.kind is Kind.CHOICE:
+        return serializers.ChoiceField(list(param.choices), required=False, help_text=help_text, **extra)
+    return _FIELDS[param.kind](required=False, help_text=help_text, **extra)
+
+
+def _request_body(name: str, included: Callable[[Param], bool]) -> type[serializers.Serializer]:
+    """A request body's shape, from the parameters parsing reads (reducer.v1.parsing.PARAMS)."""
+    fields: dict[str, serializers.Field] = {}
+    for param in filter(included, PARAMS.values()):
+        default = {} if param.default is None else {"default": param.default}
+        fields[param.name] = _field(param, param.help, **default)
+        if param.alias:
+            fields[param.alias] = _field(param, f"Alias of {param.name}.")
+    return type(name, (serializers.Serializer,), fields)
+
+
+CompressUpload = _request_body("CompressUpload", lambda param: param.in_form)
+CompressJson = _request_body("CompressJson", lambda param: param.in_json)
 
 
 class Accepted(serializers.Serializer):

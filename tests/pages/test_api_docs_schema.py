@@ -1,5 +1,6 @@
 """/api/v1/docs: the upload is a binary file in a multipart body (a file picker in "Try it out"),
-and each operation has its own description."""
+each operation has its own description, and the request schemas come from the parameters the
+parser reads."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import pytest
 import yaml
 from django.test import Client
 from openapi_spec_validator import validate
+
+from reducer.v1.errors import ApiError
+from reducer.v1.parsing import PARAMS, parse_spec
 
 
 @pytest.fixture
@@ -47,3 +51,21 @@ def test_compress_has_request_examples_and_try_it_out_leaves_optional_fields_emp
     # Swagger UI fills each form field with its example or default; a placeholder would be sent.
     assert {fields[name].get("example") for name in ("url", "max_width", "webhook_url", "format")} == {""}
     assert fields["output"]["default"] == "original"
+
+
+def _properties(schema: dict, media: str) -> dict:
+    body = schema["paths"]["/api/v1/compress"]["post"]["requestBody"]["content"][media]
+    return schema["components"]["schemas"][body["schema"]["$ref"].rsplit("/", 1)[1]]["properties"]
+
+
+def test_the_request_schemas_name_the_parameters_the_parser_reads_and_their_choices(schema):
+    for media, included in (("multipart/form-data", "in_form"), ("application/json", "in_json")):
+        declared = {name for param in PARAMS.values() if getattr(param, included) for name in (param.name, param.alias)}
+        assert set(_properties(schema, media)) == declared - {""}, media
+    fields = _properties(schema, "application/json")
+    for name in ("output", "mode", "metadata"):
+        documented = schema["components"]["schemas"][fields[name]["allOf"][0]["$ref"].rsplit("/", 1)[1]]["enum"]
+        for choice in documented:
+            parse_spec({name: choice})  # each choice the schema offers is one the parser takes
+        with pytest.raises(ApiError, match="must be one of"):
+            parse_spec({name: "undocumented"})
