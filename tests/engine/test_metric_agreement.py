@@ -31,6 +31,15 @@ def test_the_package_drops_alpha_so_it_cannot_see_transparency_change(tmp_path):
     assert bench.package_score(source_decoded, (tmp_path / "b.png").read_bytes()) < 90
 
 
+def test_the_package_reads_sixteen_bit_grey_as_white(tmp_path):
+    # It opens files with Pillow and converts them to RGB, which clips 16-bit grey at 255: every
+    # encode of such an image scores alike. The reference decodes the PNG at full depth.
+    (tmp_path / "grey16.png").write_bytes(_sixteen_bit("grey"))
+    with Image.open(tmp_path / "grey16.png") as im:
+        assert im.mode == "I;16"
+        assert im.convert("RGB").getextrema() == ((255, 255),) * 3
+
+
 def _sixteen_bit(mode: str) -> bytes:
     rgb = pyvips.Image.new_from_buffer(encode(photo(300, 260, seed=5), "PNG"), "")
     return rgb.colourspace("grey16" if mode == "grey" else "rgb16").pngsave_buffer()
