@@ -108,7 +108,8 @@ ASGI_APPLICATION = "reducer.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Searched before the apps' folders: reducer's admin/base_site.html extends the admin's own.
+        "DIRS": [BASE_DIR / "reducer" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -82,6 +82,8 @@ def test_the_ledger_is_a_paginated_page_with_signed_amounts_and_a_running_balanc
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", html)
     assert "reducer administration" in html
     assert "jquery" not in html and "xregexp" not in html  # no form scripts for the browser to parse
+    assert '<a href="/account/">Account dashboard</a>' in html and '<a href="/api/v1/docs">API docs</a>' in html
+    assert '<a href="/">View site</a>' in html
 
 
 def test_the_running_balance_ends_at_the_credits_available(admin_client, make_account):
