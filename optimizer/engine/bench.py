@@ -6,9 +6,14 @@ median/min SSIMULACRA2 (re-scored on the whole image, not the engine's sample), 
 engine's metric and by the PyPI ``ssimulacra2`` package (and how far the two differ per kind of
 variant: see ``package_score``),
 the pixel-identity check for lossless variants, and CPU-seconds per megapixel; then the same for a
-naive Pillow-defaults baseline, and the CPU time of the default ShortPixel set (lossy in the
-original format + lossless + WebP + AVIF) per image. A variant that is not smaller than its source
-counts as 0 % savings: the service serves the original.
+naive Pillow-defaults baseline, and the CPU time of the full ShortPixel set (lossy in the original
+format + lossless + WebP + AVIF) per image, as lossy=1 and as lossy=2 (glossy) ask for it. A variant
+that is not smaller than its source counts as 0 % savings: the service serves the original.
+
+The CPU section (alone with ``--cpu-only``) gives both sets' CPU-seconds per image, the median for
+JPEG photos of 1-3 MP and the lossy=2 / lossy=1 ratio, CPU-seconds per megapixel per class, and per
+class and variant the distribution of the calls the engine made: probes (a cheap encode and a metric
+call on the search's sample), full encodes, and verifications (a metric call on every pixel).
 
 The thumbnails section makes each image's WordPress sizes (150x150 crop, 300, 768 and 1024 boxes, as
 WordPress makes them) and runs the lossy set a site asks for on each (the original format, WebP and
@@ -45,7 +50,7 @@ import pyvips
 from PIL import Image
 from ssimulacra2 import compute_ssimulacra2
 
-from . import EngineError, Format, Mode, Spec, Target, corpus, optimize, wordpress
+from . import EngineError, Format, Mode, Spec, Target, Variant, corpus, optimize, wordpress
 from .codecs import flatten
 from .decode import Source, decode
 from .metadata import is_srgb
@@ -64,12 +69,15 @@ KINDS = (
     ("avif lossy", Mode.LOSSY, Format.AVIF),
     ("avif glossy", Mode.GLOSSY, Format.AVIF),
 )
-DEFAULT_SET = (
-    Target(Mode.LOSSY),
-    Target(Mode.LOSSLESS),
-    Target(Mode.LOSSY, Format.WEBP),
-    Target(Mode.LOSSY, Format.AVIF),
-)
+# The full ShortPixel set (lossy or glossy in the original format, lossless, WebP, AVIF) by the
+# request's lossy option, as the ShortPixel face asks the engine for it
+SHORTPIXEL_SETS = {
+    f"lossy={lossy}": (Target(mode), Target(Mode.LOSSLESS), Target(mode, Format.WEBP), Target(mode, Format.AVIF))
+    for lossy, mode in ((1, Mode.LOSSY), (2, Mode.GLOSSY))
+}
+# the goal's "2 MP photo": small images pay a fixed search cost, large ones scale with their pixels
+GOAL_MEGAPIXELS = (1.0, 3.0)
+GOAL_CLASS = "photo from JPEG"
 FLOORS = {Mode.LOSSY: 70.0, Mode.GLOSSY: 85.0}
 THUMBNAIL_SIZES = {"thumbnail": "150x150", "medium": "300", "medium_large": "768", "large": "1024"}
 THUMBNAIL_SET = (Target(Mode.LOSSY), Target(Mode.LOSSY, Format.WEBP), Target(Mode.LOSSY, Format.AVIF))
@@ -89,6 +97,18 @@ class Thumbnail:
     ratio: dict[str, float]
     misses: int
     cpu: float
+
+
+@dataclass
+class SetRun:
+    """One image through one ShortPixel set: its CPU-seconds and its variants (each with its calls)."""
+
+    name: str
+    cls: str
+    megapixels: float
+    set_name: str
+    cpu: float
+    variants: tuple[Variant, ...]
 
 
 @dataclass
@@ -268,7 +288,18 @@ def run(
     thumbnails_only: bool = False,
     lossless_only: bool = False,
     lossy_only: bool = False,
+    cpu_only: bool = False,
 ) -> None:
+    if cpu_only:
+        _cpu_table(
+            [
+                run
+                for path, decoded in _sources(folder, max_megapixels, out)
+                for run in _set_runs(path.name, *decoded, out)
+            ],
+            out,
+        )
+        return
     if lossless_only:
         _lossless_table(
             [
@@ -281,13 +312,13 @@ def run(
         return
     engine: dict[tuple[str, str], list[Row]] = defaultdict(list)
     baseline: dict[tuple[str, str], list[Row]] = defaultdict(list)
-    default_set: list[tuple[str, str, float, float]] = []
+    set_runs: list[SetRun] = []
     agreement: list[tuple[tuple[str, ...], float, float]] = []
     thumbnails: list[Thumbnail] = []
     lossless: list[LosslessCheck] = []
     for path, (data, source) in _sources(folder, max_megapixels, out):
         if not thumbnails_only:
-            _full_size(path.name, data, source, engine, baseline, default_set, agreement, out, lossy_only)
+            _full_size(path.name, data, source, engine, baseline, set_runs, agreement, out, lossy_only)
         if lossy_only:
             continue
         if not thumbnails_only and source.pil_format in TOOLS:
@@ -302,7 +333,7 @@ def run(
         return
     if not thumbnails_only:
         _table("baseline: Pillow defaults (JPEG q75 optimize, PNG optimize, WebP q80, AVIF default)", baseline, out)
-        _cpu_table(default_set, out)
+        _cpu_table(set_runs, out)
         _lossless_table(lossless, out)
     _thumbnail_table(thumbnails, out)
 
@@ -321,13 +352,13 @@ def _full_size(
     source: Source,
     engine: dict[tuple[str, str], list[Row]],
     baseline: dict[tuple[str, str], list[Row]],
-    default_set: list[tuple[str, str, float, float]],
+    set_runs: list[SetRun],
     agreement: list[tuple[tuple[str, ...], float, float]],
     out,
     lossy_only: bool = False,
 ) -> None:
-    """Every kind of variant of the image itself, the naive baseline, and the default set's CPU time;
-    with ``lossy_only``, only the lossy and glossy variants."""
+    """Every kind of variant of the image itself, the naive baseline, and the ShortPixel sets' CPU
+    time; with ``lossy_only``, only the lossy and glossy variants."""
     cls = classify(source)
     mp = source.image.width * source.image.height / 1e6
     refs: dict[bool, Reference] = {}
@@ -360,11 +391,21 @@ def _full_size(
         row = _row(source, encoded if len(encoded) < len(data) else None, mode, 0.0, refs, by_package=False)
         for key in _keys(cls, source, kind):
             baseline[key].append(row)
-    start = time.process_time()
-    optimize(data, Spec(targets=DEFAULT_SET))
-    cpu = time.process_time() - start
-    default_set.append((name, cls, mp, cpu))
-    print(f"{name}: {cls}, {mp:.2f} MP, default set {cpu:.2f} CPU-s", file=out, flush=True)
+    set_runs += _set_runs(name, data, source, out)
+
+
+def _set_runs(name: str, data: bytes, source: Source, out) -> list[SetRun]:
+    """The image through each ShortPixel set, timed in CPU-seconds."""
+    cls = classify(source)
+    mp = source.image.width * source.image.height / 1e6
+    runs = []
+    for set_name, targets in SHORTPIXEL_SETS.items():
+        start = _cpu_seconds()
+        variants = optimize(data, Spec(targets=targets)).variants
+        runs.append(SetRun(name, cls, mp, set_name, _cpu_seconds() - start, variants))
+    cpu = ", ".join(f"{run.set_name} {run.cpu:.2f}" for run in runs)
+    print(f"{name}: {cls}, {mp:.2f} MP, ShortPixel set {cpu} CPU-s", file=out, flush=True)
+    return runs
 
 
 @dataclass
@@ -572,17 +613,64 @@ def _agreement_table(agreement: list[tuple[tuple[str, ...], float, float]], out)
             )
 
 
-def _cpu_table(default_set: list[tuple[str, str, float, float]], out) -> None:
-    print("\n### default ShortPixel set (lossy original format + lossless + WebP + AVIF), CPU-seconds\n", file=out)
-    # the goal's "2 MP photo": small images pay a fixed search cost, large ones scale with their pixels
-    near = [cpu for _, cls, mp, cpu in default_set if cls.startswith("photo") and 1.0 <= mp <= 3.0]
-    if near:
-        print(f"photos of 1-3 MP: {len(near)}, median {statistics.median(near):.2f} s, max {max(near):.2f} s", file=out)
-    for cls in sorted({cls for _, cls, _, _ in default_set}):
-        per_mp = [cpu / mp for _, c, mp, cpu in default_set if c == cls]
-        print(f"{cls}: median {statistics.median(per_mp):.2f} CPU-s/MP, max {max(per_mp):.2f}", file=out)
-    for name, cls, mp, cpu in default_set:
-        print(f"- {name} ({cls}): {mp:.2f} MP, {cpu:.2f} s ({cpu / mp:.2f} s/MP)", file=out)
+def _variant_name(target: Target) -> str:
+    """A target as the engine table names its kind: ``lossy``, ``lossless``, ``webp glossy``, ..."""
+    return f"{target.format.value} {target.mode.value}" if target.format else target.mode.value
+
+
+def _spread(values: list[int]) -> str:
+    return f"{statistics.median(values):g} ({min(values)}-{max(values)})"
+
+
+def _cpu_table(runs: list[SetRun], out) -> None:
+    print("\n### full ShortPixel set (original format + lossless + WebP + AVIF), CPU-seconds\n", file=out)
+    low, high = GOAL_MEGAPIXELS
+    goal = [run for run in runs if run.cls == GOAL_CLASS and low <= run.megapixels <= high]
+    medians = {}
+    for set_name in SHORTPIXEL_SETS:
+        cpu = [run.cpu for run in goal if run.set_name == set_name]
+        if cpu:
+            medians[set_name] = statistics.median(cpu)
+            print(
+                f"{GOAL_CLASS}, {low:g}-{high:g} MP, {set_name}: {len(cpu)} images, median {medians[set_name]:.2f} s, "
+                f"max {max(cpu):.2f} s",
+                file=out,
+            )
+    if len(medians) == 2 and medians["lossy=1"] > 0:
+        print(f"lossy=2 / lossy=1 (medians): {medians['lossy=2'] / medians['lossy=1']:.2f}", file=out)
+    print("\n| class | set | n | CPU s/MP median | max |", file=out)
+    print("|---|---|---|---|---|", file=out)
+    for cls, set_name in sorted({(run.cls, run.set_name) for run in runs}):
+        per_mp = [run.cpu / run.megapixels for run in runs if (run.cls, run.set_name) == (cls, set_name)]
+        print(f"| {cls} | {set_name} | {len(per_mp)} | {statistics.median(per_mp):.2f} | {max(per_mp):.2f} |", file=out)
+    print(
+        "\nCalls per variant, median (min-max): probes (a cheap encode and a metric call on the sample), "
+        "full encodes, verifications (a metric call on every pixel)\n",
+        file=out,
+    )
+    print("| class | set | variant | n | CPU s median | probes | encodes | verifications | metric calls |", file=out)
+    print("|---|---|---|---|---|---|---|---|---|", file=out)
+    calls: dict[tuple[str, str, str], list[Variant]] = defaultdict(list)
+    for run in runs:
+        for variant in run.variants:
+            calls[(run.cls, run.set_name, _variant_name(variant.target))].append(variant)
+    for (cls, set_name, name), variants in sorted(calls.items()):
+        work = [variant.work for variant in variants]
+        print(
+            f"| {cls} | {set_name} | {name} | {len(variants)} "
+            f"| {statistics.median(variant.cpu_seconds for variant in variants):.2f} "
+            f"| {_spread([w.probes for w in work])} | {_spread([w.encodes for w in work])} "
+            f"| {_spread([w.verifications for w in work])} | {_spread([w.metric_calls for w in work])} |",
+            file=out,
+        )
+    print(file=out)
+    for run in runs:
+        variants = ", ".join(f"{_variant_name(v.target)} {v.cpu_seconds:.2f}" for v in run.variants)
+        print(
+            f"- {run.name} ({run.cls}): {run.megapixels:.2f} MP, {run.set_name} {run.cpu:.2f} s "
+            f"({run.cpu / run.megapixels:.2f} s/MP; {variants})",
+            file=out,
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -611,6 +699,12 @@ def main(argv: list[str] | None = None) -> None:
         help="only the lossless section (each image's lossless variant beside the plain tools)",
     )
     only.add_argument(
+        "--cpu-only",
+        action="store_true",
+        help="only the CPU section: each image through the full ShortPixel set (lossy=1 and lossy=2), "
+        "CPU-seconds per image and per MP, and the calls made per variant",
+    )
+    only.add_argument(
         "--lossy-only",
         action="store_true",
         help="only the lossy and glossy variants of each image: floor misses by both metrics and their agreement",
@@ -629,6 +723,7 @@ def main(argv: list[str] | None = None) -> None:
         thumbnails_only=args.thumbnails_only,
         lossless_only=args.lossless_only,
         lossy_only=args.lossy_only,
+        cpu_only=args.cpu_only,
     )
 
 

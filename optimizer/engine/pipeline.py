@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import os
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -14,7 +14,7 @@ from .errors import InvalidSpec
 from .metadata import meta_for
 from .metric import Reference
 from .quality import Calibration, Choice, Search
-from .result import Result, Variant
+from .result import Result, Variant, Work
 from .spec import Format, Limits, Mode, Spec, Target
 
 PHOTO_FLAT_FRACTION = 0.45
@@ -93,6 +93,7 @@ class _Job:
     # Tiles misjudge palette banding and transform-codec artefacts by unrelated amounts (a smooth
     # wallpaper: +30 points for a palette, +1 for WebP), so each kind learns its own offset.
     _calibrations: dict[bool, Calibration] = field(default_factory=dict)
+    work: Work = field(default_factory=Work)  # every search's calls and the lossless encodes
 
     def reference(self, flattened: bool, max_pixels: int) -> Reference:
         key = (flattened, max_pixels)
@@ -112,13 +113,14 @@ class _Job:
                 else self.reference(flattened, max(self.limits.verify_pixels, self.limits.metric_pixels))
             )
             calibration = self._calibrations.setdefault(fmt in PALETTE_FORMATS, Calibration())
-            self._searches[fmt] = Search(CODECS[fmt], self.picture, probes, verifier, calibration)
+            self._searches[fmt] = Search(CODECS[fmt], self.picture, probes, verifier, calibration, self.work)
         return self._searches[fmt]
 
     def lossless(self, fmt: Format) -> Lossless:
         """The format's lossless encoding, made once: a lossy search that falls back to it and the
         lossless target share it (oxipng on a 2 MP photo costs a second or more)."""
         if fmt not in self._lossless:
+            self.work.encodes += 1
             self._lossless[fmt] = CODECS[fmt].lossless(self.picture, self.source, self.altered)
         return self._lossless[fmt]
 
@@ -221,12 +223,19 @@ class _Job:
         return self._variant(target, fmt, best.data, str(best.setting), round(best.score, 2), f"{note}: best setting")
 
 
+def _cpu_seconds() -> float:
+    """CPU time of this process and of the children it has waited for: the JPEG lossless transcode
+    runs in a forked child."""
+    return sum(os.times()[:4])
+
+
 def _timed(job: _Job, target: Target) -> Variant:
-    """``job.variant(target)`` with the CPU it took. An encoding shared by two targets (a lossless
-    fallback) is counted in the first that made it."""
-    started = time.process_time()
+    """``job.variant(target)`` with the CPU and the calls it took. An encoding or a probe shared by two
+    targets (a lossless fallback, the lossy and glossy searches of one format) is counted in the first
+    that made it."""
+    started, done = _cpu_seconds(), replace(job.work)
     variant = job.variant(target)
-    return replace(variant, cpu_seconds=time.process_time() - started)
+    return replace(variant, cpu_seconds=_cpu_seconds() - started, work=job.work.since(done))
 
 
 def optimize(data: bytes, spec: Spec, limits: Limits = Limits()) -> Result:

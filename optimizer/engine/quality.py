@@ -24,6 +24,7 @@ from PIL import Image
 from .codecs import Codec, Picture, Setting, decode_first
 from .errors import TargetUnreachable
 from .metric import SAMPLE_MARGIN, Reference
+from .result import Work
 
 CALIBRATION_SLACK = 0.25  # added to the measured probe-to-verifier offset
 DESCENT_MIN_ROOM = 1.0  # score points above the floor that are worth another verified encode
@@ -89,6 +90,7 @@ class Search:
     reference: Reference  # scores probes: a small sample of tiles on large images
     verifier: Reference  # scores the chosen encode: every pixel up to a larger bound
     calibration: Calibration = field(default_factory=Calibration)
+    work: Work = field(default_factory=Work)  # counts the calls below that are not answered from a cache
     _probes: dict[Setting, float] = field(default_factory=dict)
     _full: dict[Setting, bytes] = field(default_factory=dict)
     _scores: dict[Setting, float] = field(default_factory=dict)  # verified, by setting
@@ -102,6 +104,7 @@ class Search:
 
     def full(self, setting: Setting) -> bytes:
         if setting not in self._full:
+            self.work.encodes += 1
             preview = self._previews.pop(setting, None)
             if preview is not None:  # a palette already built for scoring: only the compression is left
                 self._full[setting] = self.codec.encode_preview(self.picture, preview)
@@ -112,6 +115,7 @@ class Search:
     def probe(self, setting: Setting) -> float:
         """The score of ``setting`` measured on cheap encodes of the sample tiles."""
         if setting not in self._probes:
+            self.work.probes += 1
             if self._exact:
                 score = self.reference.score(self._preview(self.picture, setting))
             else:
@@ -137,6 +141,7 @@ class Search:
         if self._exact and self.verifier is self.reference:
             return self.probe(setting)
         if setting not in self._scores:
+            self.work.verifications += 1
             if hasattr(self.codec, "preview") and not self.picture.animated:
                 self._scores[setting] = self.verifier.score(self._preview(self.picture, setting))
             else:
@@ -156,8 +161,7 @@ class Search:
         found = self.lowest_passing(ladder, floor, index - 2, fast=False, known_pass=index - 1)
         return index - 1 if found is None else found
 
-    def _verified(self, ladder: tuple[Setting, ...], index: int, probe_floor: float,
-                  floor: float) -> Choice | None:
+    def _verified(self, ladder: tuple[Setting, ...], index: int, probe_floor: float, floor: float) -> Choice | None:
         """Encode ``index`` in full and verify it; when it falls short, raise the probe floor by how far
         the probes read above the verifier here, search again above ``index``, and verify that."""
         for _ in range(MAX_VERIFY_STEPS):
@@ -182,8 +186,9 @@ class Search:
         fail, ok, best = -1, index, choice
         offset = self.probe(ladder[ok]) - best.score
         for _ in range(MAX_DESCENTS):
-            lower = self.lowest_passing(ladder, floor + offset + DESCENT_SLACK, ok - 1, fast=False,
-                                        known_pass=ok, known_fail=fail)
+            lower = self.lowest_passing(
+                ladder, floor + offset + DESCENT_SLACK, ok - 1, fast=False, known_pass=ok, known_fail=fail
+            )
             if lower is None or lower >= ok:
                 break
             score = self._verified_score(ladder[lower])
@@ -194,8 +199,15 @@ class Search:
                 fail = lower
         return best
 
-    def lowest_passing(self, ladder: tuple[Setting, ...], floor: float, start: int, fast: bool = True,
-                       known_pass: int | None = None, known_fail: int = -1) -> int | None:
+    def lowest_passing(
+        self,
+        ladder: tuple[Setting, ...],
+        floor: float,
+        start: int,
+        fast: bool = True,
+        known_pass: int | None = None,
+        known_fail: int = -1,
+    ) -> int | None:
         """The first ladder index whose probe meets ``floor``: a bracketing search from ``start`` that
         interpolates the score curve (monotonic in the setting), usually in three probes. ``fast``
         probes at the codec's probe speed; ``known_pass`` and ``known_fail`` bound the search, and so
@@ -222,8 +234,9 @@ class Search:
                 i = _interpolated(scores, floor, fail, ok)
         return ok if ok < len(ladder) else None
 
-    def meet_floor(self, ladders: tuple[tuple[Setting, ...], ...], floor: float,
-                   start: Callable[[tuple[Setting, ...]], int]) -> Choice | None:
+    def meet_floor(
+        self, ladders: tuple[tuple[Setting, ...], ...], floor: float, start: Callable[[tuple[Setting, ...]], int]
+    ) -> Choice | None:
         """The smallest verified encode over all ladders, or None when none reaches the floor."""
         verify_floor = floor + SAMPLE_MARGIN if self.verifier.sampled else floor
         probe_floor = verify_floor + self.calibration.margin() if self.reference.sampled else verify_floor

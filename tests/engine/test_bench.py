@@ -64,3 +64,23 @@ def test_bench_lossless_section_sets_each_image_beside_the_plain_tools(tmp_path)
     n, engine, tool, larger, _, _ = rows["all"]
     assert (n, larger) == ("3", "0") and float(engine) >= float(tool)
     assert "larger than the tool" not in text  # the line listing an image where the engine is larger
+
+
+def test_bench_cpu_section_prints_both_shortpixel_sets_and_the_calls_per_variant(tmp_path):
+    (tmp_path / "a_photo.jpg").write_bytes(encode(photo(96, 64), "JPEG", quality=92))
+    out = io.StringIO()
+    bench.run(tmp_path, out=out, cpu_only=True)
+    text = out.getvalue()
+    assert "### reducer engine" not in text and "### thumbnails" not in text
+    assert "| photo from JPEG | lossy=1 | 1 |" in text and "| photo from JPEG | lossy=2 | 1 |" in text
+    calls = {
+        tuple(cell.strip() for cell in line.split("|")[1:4]): [cell.strip() for cell in line.split("|")[4:-1]]
+        for line in text.splitlines()
+        if line.count("|") == 10 and not line.startswith(("| class", "|---"))
+    }
+    kinds = {"lossy", "glossy", "lossless", "webp lossy", "webp glossy", "avif lossy", "avif glossy"}
+    assert {name for _, _, name in calls} == kinds
+    n, _, probes, encodes, verifications, metric_calls = calls[("photo from JPEG", "lossy=1", "lossy")]
+    assert n == "1" and probes == metric_calls and verifications == "0 (0-0)" and encodes != "0 (0-0)"
+    assert calls[("photo from JPEG", "lossy=1", "lossless")][2:] == ["0 (0-0)", "1 (1-1)", "0 (0-0)", "0 (0-0)"]
+    assert "- a_photo.jpg (photo from JPEG): 0.01 MP, lossy=2" in text

@@ -22,3 +22,14 @@ def test_each_variant_reports_its_own_cpu_seconds():
     ]
     assert all(variant.cpu_seconds > 0 for variant in variants)
     assert sum(variant.cpu_seconds for variant in variants) <= whole
+
+
+def test_each_variant_reports_the_calls_it_made_and_a_repeat_reuses_them():
+    spec = Spec(targets=(Target(Mode.LOSSY, Format.JPEG), Target(Mode.LOSSY, Format.JPEG), Target(Mode.LOSSLESS)))
+    searched, repeated, lossless = optimize(SOURCE_BYTES, spec).variants
+    # a small image is probed whole, so its probes are its verifications: a bracketing search, then the
+    # chosen setting encoded once for good
+    assert searched.work.probes >= 2 and searched.work.encodes >= 1 and searched.work.verifications == 0
+    assert searched.work.metric_calls == searched.work.probes
+    assert repeated.work.metric_calls == repeated.work.encodes == 0  # every probe and encode was cached
+    assert (lossless.work.probes, lossless.work.encodes, lossless.work.verifications) == (0, 1, 0)
