@@ -62,9 +62,20 @@ def spec_from_json(data: dict) -> Spec:
     return _from_json(Spec, data)
 
 
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+@functools.lru_cache(maxsize=1024)
+def _canonical_options(spec: Spec) -> str:
+    # A poll names many sources with one set of options: their JSON is worked out once.
+    return _canonical(to_json(spec))
+
+
 def identity(source: dict, spec: Spec) -> str:
-    """sha256 over the source reference and the effective options, in a canonical form."""
-    material = json.dumps({"source": source, "options": to_json(spec)}, sort_keys=True, separators=(",", ":"))
+    """sha256 over the source reference and the effective options, in a canonical form: the JSON
+    of ``{"options": ..., "source": ...}`` with sorted keys and no spaces."""
+    material = f'{{"options":{_canonical_options(spec)},"source":{_canonical(source)}}}'
     return hashlib.sha256(material.encode()).hexdigest()
 
 
