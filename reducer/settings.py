@@ -78,14 +78,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: it times and logs every answer, and gives each one its X-Request-ID.
     "reducer.request_log.observe_requests",
-    "django.middleware.security.SecurityMiddleware",
+    # Django's own middleware, with its hooks run on the event loop (reducer/middleware.py).
+    "reducer.middleware.SecurityMiddleware",
     "reducer.static_files.AsyncWhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "reducer.middleware.SessionMiddleware",
+    "reducer.middleware.CommonMiddleware",
+    "reducer.middleware.CsrfViewMiddleware",
+    "reducer.middleware.AuthenticationMiddleware",
+    "reducer.middleware.MessageMiddleware",
+    "reducer.middleware.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it turns a locked-out login into its lockout answer.
     "axes.middleware.AxesMiddleware",
 ]
