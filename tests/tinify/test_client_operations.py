@@ -159,13 +159,14 @@ def _close(pixel: tuple, colour: tuple) -> bool:
 def test_convert_transparent_png_to_jpeg_on_a_background(client, background, colour):
     account, _ = client
     source = tinify.from_buffer(_transparent_png(photo=True))
+    shrunk = charged(account)  # a PNG photo may save too little to be charged (REDUCER_MIN_CHARGED_SAVINGS)
 
     data = source.convert(type="image/jpeg").transform(background=background).to_buffer()
 
     with opened(data) as converted:
         assert converted.format == "JPEG"
         assert _close(converted.convert("RGB").getpixel((2, 2)), colour)  # the transparent corner
-    assert charged(account) == 2 == tinify.compression_count  # the compression and its conversion
+    assert charged(account) == shrunk + 1 == tinify.compression_count  # the conversion is one more
 
 
 def test_transform_alone_fills_the_background_for_free(client):
@@ -269,6 +270,7 @@ def test_every_command_in_one_request(client, s3_server):
     account, _ = client
     bucket = s3_server.new_bucket()
     source = tinify.from_buffer(_transparent_png(photo=True))
+    shrunk = charged(account)  # a PNG photo may save too little to be charged (REDUCER_MIN_CHARGED_SAVINGS)
 
     stored = (
         source.resize(method="cover", width=80, height=80)
@@ -283,7 +285,7 @@ def test_every_command_in_one_request(client, s3_server):
     with opened(written) as image:
         assert content_type == f"image/{image.format.lower()}" and image.format in {"WEBP", "AVIF"}
         assert image.size == (80, 80) and image.convert("RGBA").getchannel("A").getextrema() == (255, 255)
-    assert charged(account) == 2  # the compression, and one output resized and converted
+    assert charged(account) == shrunk + 1  # one output, resized and converted
 
 
 def test_store_into_google_cloud_storage(client, gcs_server):
