@@ -149,7 +149,7 @@ def _authenticate(presented: str, refusal: TinifyError) -> Account:
         account = keys.authenticate(presented)
     except keys.KeyRejected:
         raise refusal from None
-    limit = Plan.objects.values_list("rate_limit_per_minute", flat=True).get(account=account)
+    limit = account.plan.rate_limit_per_minute  # the plan came with the key
     if not throttling.hit(keys.digest(presented), limit, time.time()).allowed:
         raise errors.rate_limited(limit)
     return account

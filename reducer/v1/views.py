@@ -79,7 +79,7 @@ class V1View(APIView):
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
         now = time.time()
-        limit = Plan.objects.values_list("rate_limit_per_minute", flat=True).get(account=request.user)
+        limit = request.user.plan.rate_limit_per_minute  # the plan came with the key
         self.rate = throttling.hit(request.auth, limit, now)
         self.headers.update(
             {
