@@ -50,7 +50,7 @@ import pyvips
 from PIL import Image
 from ssimulacra2 import compute_ssimulacra2
 
-from . import EngineError, Format, Mode, Spec, Target, Variant, corpus, optimize, wordpress
+from . import EngineError, Format, Mode, Spec, Target, Variant, corpus, metric, optimize, wordpress
 from .codecs import flatten
 from .decode import Source, decode
 from .metadata import is_srgb
@@ -190,11 +190,7 @@ def rescore(source: Source, data: bytes, references: dict[bool, Reference]) -> f
 
 
 def _composited(im: Image.Image, background: float) -> Image.Image:
-    """``im`` blended on a grey of ``background`` (0..1) in sRGB values, as the reference blends alpha."""
-    rgba = np.asarray(im.convert("RGBA"), dtype=np.float32)
-    alpha = rgba[..., 3:] / 255.0
-    blended = rgba[..., :3] * alpha + (1.0 - alpha) * (background * 255.0)
-    return Image.fromarray(np.round(blended).astype(np.uint8), "RGB")
+    return Image.fromarray(metric.composited(np.asarray(im.convert("RGBA")), background), "RGB")
 
 
 def package_score(source: Source, data: bytes) -> float | None:

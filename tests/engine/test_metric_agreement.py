@@ -62,7 +62,18 @@ def _palette_alpha() -> bytes:
     return encode(photo(300, 260, seed=6, mode="RGBA").quantize(64), "PNG")
 
 
+def _translucent_gradient() -> bytes:
+    """A smooth grey gradient, semi-transparent throughout: blending it in float or in 8-bit values
+    (as the package, which reads files, sees it) read 2-3 points apart on a corpus wallpaper."""
+    y, x = np.mgrid[0:260, 0:300].astype(np.float32)
+    grey = 40 + 160 * (x / 300) ** 1.5 + 10 * np.sin(y / 40)
+    alpha = 140 + 20 * (y / 260)
+    pixels = np.stack([grey, alpha], 2).round().astype(np.uint8)
+    return encode(Image.fromarray(pixels, "LA"), "PNG")
+
+
 SOURCES = {
+    "translucent grey": (_translucent_gradient, Format.WEBP),
     "palette": (_graphic, Format.PNG),
     "alpha": (lambda: encode(photo(300, 260, seed=2, mode="RGBA"), "PNG"), Format.WEBP),
     "alpha palette": (_palette_alpha, Format.PNG),
