@@ -12,8 +12,9 @@ that is not smaller than its source counts as 0 % savings: the service serves th
 
 The CPU section (alone with ``--cpu-only``) gives both sets' CPU-seconds per image, the median for
 JPEG photos of 1-3 MP and the lossy=2 / lossy=1 ratio, CPU-seconds per megapixel per class, and per
-class and variant the distribution of the calls the engine made: probes (a cheap encode and a metric
-call on the search's sample), full encodes, and verifications (a metric call on every pixel).
+class and variant the median savings and the distribution of the calls the engine made: probes (a
+cheap encode and a metric call on the search's sample), full encodes, and verifications (a metric
+call on every pixel).
 
 The thumbnails section makes each image's WordPress sizes (150x150 crop, 300, 768 and 1024 boxes, as
 WordPress makes them) and runs the lossy set a site asks for on each (the original format, WebP and
@@ -109,6 +110,11 @@ class SetRun:
     set_name: str
     cpu: float
     variants: tuple[Variant, ...]
+    source_bytes: int
+
+    def savings(self, variant: Variant) -> float:
+        """As served: 0 % when the variant is not smaller than the source."""
+        return 100.0 * (1 - variant.size / self.source_bytes) if variant.smaller else 0.0
 
 
 @dataclass
@@ -398,7 +404,7 @@ def _set_runs(name: str, data: bytes, source: Source, out) -> list[SetRun]:
     for set_name, targets in SHORTPIXEL_SETS.items():
         start = _cpu_seconds()
         variants = optimize(data, Spec(targets=targets)).variants
-        runs.append(SetRun(name, cls, mp, set_name, _cpu_seconds() - start, variants))
+        runs.append(SetRun(name, cls, mp, set_name, _cpu_seconds() - start, variants, len(data)))
     cpu = ", ".join(f"{run.set_name} {run.cpu:.2f}" for run in runs)
     print(f"{name}: {cls}, {mp:.2f} MP, ShortPixel set {cpu} CPU-s", file=out, flush=True)
     return runs
@@ -644,16 +650,21 @@ def _cpu_table(runs: list[SetRun], out) -> None:
         "full encodes, verifications (a metric call on every pixel)\n",
         file=out,
     )
-    print("| class | set | variant | n | CPU s median | probes | encodes | verifications | metric calls |", file=out)
-    print("|---|---|---|---|---|---|---|---|---|", file=out)
-    calls: dict[tuple[str, str, str], list[Variant]] = defaultdict(list)
+    print(
+        "| class | set | variant | n | savings median % | CPU s median | probes | encodes | verifications "
+        "| metric calls |",
+        file=out,
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|", file=out)
+    calls: dict[tuple[str, str, str], list[tuple[Variant, float]]] = defaultdict(list)
     for run in runs:
         for variant in run.variants:
-            calls[(run.cls, run.set_name, _variant_name(variant.target))].append(variant)
-    for (cls, set_name, name), variants in sorted(calls.items()):
+            calls[(run.cls, run.set_name, _variant_name(variant.target))].append((variant, run.savings(variant)))
+    for (cls, set_name, name), made in sorted(calls.items()):
+        variants = [variant for variant, _ in made]
         work = [variant.work for variant in variants]
         print(
-            f"| {cls} | {set_name} | {name} | {len(variants)} "
+            f"| {cls} | {set_name} | {name} | {len(variants)} | {statistics.median(saved for _, saved in made):.1f} "
             f"| {statistics.median(variant.cpu_seconds for variant in variants):.2f} "
             f"| {_spread([w.probes for w in work])} | {_spread([w.encodes for w in work])} "
             f"| {_spread([w.verifications for w in work])} | {_spread([w.metric_calls for w in work])} |",

@@ -76,11 +76,12 @@ def test_bench_cpu_section_prints_both_shortpixel_sets_and_the_calls_per_variant
     calls = {
         tuple(cell.strip() for cell in line.split("|")[1:4]): [cell.strip() for cell in line.split("|")[4:-1]]
         for line in text.splitlines()
-        if line.count("|") == 10 and not line.startswith(("| class", "|---"))
+        if line.count("|") == 11 and not line.startswith(("| class", "|---"))
     }
     kinds = {"lossy", "glossy", "lossless", "webp lossy", "webp glossy", "avif lossy", "avif glossy"}
     assert {name for _, _, name in calls} == kinds
-    n, _, probes, encodes, verifications, metric_calls = calls[("photo from JPEG", "lossy=1", "lossy")]
-    assert n == "1" and probes == metric_calls and verifications == "0 (0-0)" and encodes != "0 (0-0)"
-    assert calls[("photo from JPEG", "lossy=1", "lossless")][2:] == ["0 (0-0)", "1 (1-1)", "0 (0-0)", "0 (0-0)"]
+    n, savings, _, probes, encodes, verifications, metric_calls = calls[("photo from JPEG", "lossy=1", "lossy")]
+    assert n == "1" and float(savings) > 0
+    assert probes == metric_calls and verifications == "0 (0-0)" and encodes != "0 (0-0)"
+    assert calls[("photo from JPEG", "lossy=1", "lossless")][3:] == ["0 (0-0)", "1 (1-1)", "0 (0-0)", "0 (0-0)"]
     assert "- a_photo.jpg (photo from JPEG): 0.01 MP, lossy=2" in text
