@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from django.contrib.auth import get_user_model
 
 from accounts.models import CreditEntry
@@ -27,11 +25,13 @@ def test_the_ledger_of_ten_thousand_entries_loads_in_under_a_second(page, site, 
     assert "reducer administration" in page.inner_text("#site-name")
 
     page.goto(f"{site.url}/admin/accounts/account/{account.pk}/change/")
-    started = time.monotonic()
     page.click("text=10000 entries")
-    page.wait_for_selector("#result_list")
-    seconds = time.monotonic() - started
-    assert seconds < 1, seconds
+    page.wait_for_load_state("load")
+    # The browser's own clock, from the request to the end of the load event: the page's load
+    # time, without the test driver's round trips to the browser.
+    loaded = page.evaluate("performance.getEntriesByType('navigation')[0].toJSON()")
+    assert loaded["name"].endswith(f"/admin/accounts/creditentry/?account__id__exact={account.pk}")
+    assert loaded["loadEventEnd"] - loaded["startTime"] < 1000, loaded
     assert page.locator("#result_list tbody tr").count() == 100
     assert "+1" in page.inner_text("#result_list") and "-1" in page.inner_text("#result_list")
     page.screenshot(path=artifact("admin-ledger.png"), full_page=False)
