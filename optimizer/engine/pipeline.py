@@ -12,6 +12,7 @@ from . import resize
 from .codecs import CODECS, Lossless, Picture, Setting, flatten
 from .decode import Source, decode
 from .errors import InvalidSpec
+from .heap import release
 from .metadata import meta_for
 from .metric import Reference
 from .quality import Calibration, Choice, Search
@@ -141,6 +142,8 @@ class _Job:
         except (OSError, ValueError, RuntimeError) as exc:
             # The format's own limits (WebP: 16383 pixels a side) make a variant impossible, not the job.
             return self._variant(target, fmt, None, "", None, f"{fmt.value} encoder refused this image: {exc}")
+        finally:
+            release()  # what the variant's searches and encoders freed
 
     def _encoded(self, target: Target, fmt: Format) -> Variant:
         codec = CODECS[fmt]
