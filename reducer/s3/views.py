@@ -55,7 +55,7 @@ class PutObjectView(V1View):
         submit_new = partial(_submit, request.user, target, object_key, data)
         item = await sync_to_async(idempotent)(request, digest, submit_new)
         if not await wait_until_settled([item.pk], settings.REDUCER_S3_WAIT):
-            return Response(results.accepted(item), status=202)
+            return Response(await sync_to_async(results.accepted)(item), status=202)
         return Response(await sync_to_async(_written)(item.pk, target.bucket))
 
 

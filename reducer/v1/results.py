@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
-from optimizer import downloads, results
+from optimizer import downloads, estimates, results
 from optimizer.models import Item, Variant
 from optimizer.options import spec_from_json
 from optimizer.pipeline import CLEAN
@@ -32,8 +32,6 @@ STATUS = {
     Item.Status.FAILED: "failed",
 }
 EXTENSIONS = {"jpeg": "jpg"}
-# A rough guess for estimated_seconds: the floor search encodes several times per image.
-BYTES_PER_SECOND = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -107,17 +105,13 @@ def poll_url(item: Item) -> str:
     return settings.PUBLIC_URL + reverse("v1:job", args=[item.pk])
 
 
-def estimated_seconds(item: Item) -> int:
-    return 1 + (item.original_size or 0) // BYTES_PER_SECOND
-
-
 def accepted(item: Item) -> dict:
     """The 202 body for a job that is still running."""
     return {
         "id": str(item.pk),
         "status": STATUS.get(item.status, "queued"),
         "poll_url": poll_url(item),
-        "estimated_seconds": estimated_seconds(item),
+        "estimated_seconds": estimates.seconds_left(item),
     }
 
 
@@ -137,8 +131,11 @@ def describe(item: Item) -> dict:
         "download_url": None,
         "expires_at": None,
         "error": None,
+        "estimated_seconds": None,
     }
-    if item.status == Item.Status.FAILED:
+    if item.status in (Item.Status.QUEUED, Item.Status.RUNNING):
+        body["estimated_seconds"] = estimates.seconds_left(item)
+    elif item.status == Item.Status.FAILED:
         body["error"] = {"code": item_error_code(item.error_code), "message": item.error_message}
     elif item.status == Item.Status.DONE:
         body.update(_done(outcome(item)))

@@ -48,11 +48,17 @@ CompressUpload = _request_body("CompressUpload", lambda param: param.in_form)
 CompressJson = _request_body("CompressJson", lambda param: param.in_json)
 
 
+ESTIMATED_SECONDS = (
+    "Seconds until the job is expected to be done (at least 1): the engine's expected CPU time for "
+    "the image's pixels and the output asked for, after the work queued ahead of it on the live workers."
+)
+
+
 class Accepted(serializers.Serializer):
     id = serializers.UUIDField()
     status = serializers.ChoiceField(["queued", "processing", "complete", "failed"])
     poll_url = serializers.URLField()
-    estimated_seconds = serializers.IntegerField()
+    estimated_seconds = serializers.IntegerField(help_text=ESTIMATED_SECONDS)
 
 
 class _Dimensions(serializers.Serializer):
@@ -82,6 +88,9 @@ class Job(serializers.Serializer):
     download_url = serializers.URLField(allow_null=True, help_text="A signed link that needs no key.")
     expires_at = serializers.DateTimeField(allow_null=True, help_text="When download_url stops working.")
     error = _JobError(allow_null=True)
+    estimated_seconds = serializers.IntegerField(
+        allow_null=True, help_text=ESTIMATED_SECONDS + " null once the job is complete or failed."
+    )
 
 
 class _ErrorDetail(serializers.Serializer):

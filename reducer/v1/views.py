@@ -170,9 +170,9 @@ class CompressView(V1View):
         compression = await sync_to_async(lambda: parse_compression(request.data, request.FILES))()
         item = await sync_to_async(self._submit)(request, compression)
         if not _answer_at_once(compression):
-            return Response(results.accepted(item), status=202)
+            return Response(await sync_to_async(results.accepted)(item), status=202)
         if not await wait_until_settled([item.pk], settings.REDUCER_SYNC_WAIT):
-            return Response(results.accepted(await Item.objects.aget(pk=item.pk)), status=202)
+            return Response(await sync_to_async(results.accepted)(await Item.objects.aget(pk=item.pk)), status=202)
         return await sync_to_async(_compressed_file)(item.pk, compression.filename)
 
     def _submit(self, request: Request, compression: Compression) -> Item:

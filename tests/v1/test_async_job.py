@@ -28,7 +28,7 @@ def test_a_large_upload_becomes_a_job_to_poll_and_download(client, key, cluster)
     assert job["savings_percent"] == round(100 * (len(data) - job["compressed_size"]) / len(data), 2)
     assert (job["format"], job["dimensions"]) == ("jpeg", {"width": 320, "height": 240})
     assert job["quality"]["metric"] == "ssimulacra2" and job["quality"]["score"] >= 70
-    assert job["error"] is None and job["expires_at"].endswith("Z")
+    assert job["error"] is None and job["expires_at"].endswith("Z") and job["estimated_seconds"] is None
 
     redirect = client.get(f"/api/v1/jobs/{started['id']}/download", **bearer(key))
     assert redirect.status_code == 302
