@@ -1,8 +1,6 @@
 """Thumbnails (WordPress's 150x150 crops and 300-pixel sizes) get lossy WebP and AVIF that meet the floor
 as the reference reads it, or the lossless encoding."""
 
-import io
-
 import numpy as np
 import pytest
 from PIL import Image, ImageCms, ImageDraw
@@ -104,12 +102,14 @@ def test_sharp_yuv_webp_carries_the_metadata_and_alpha(mode):
         assert np.abs(np.asarray(out)[..., 3].astype(int) - np.asarray(image)[..., 3]).max() <= 1
 
 
-def test_the_wordpress_thumbnail_of_a_corpus_photo_gets_a_smaller_lossy_webp(corpus):
-    # The astronaut's 150x150 crop: WebP fell back to lossless (29.7 KB against the 8.7 KB of its
-    # 300-pixel size).
+def test_the_wordpress_thumbnail_of_a_corpus_photo_meets_the_floor_as_the_package_reads_it(corpus):
+    # The astronaut's 150x150 crop: every lossy variant reaches the floor by the package's reading,
+    # which is the reference's; WebP, which that reading puts under 70 even at q100, is lossless.
     thumbnail = wordpress.sizes((corpus / "p11_astronaut.png").read_bytes())["thumbnail"]
-    source = Image.open(io.BytesIO(thumbnail)).convert("RGB")
-    original, webp, avif = optimize(thumbnail, LOSSY_SET).variants
-    _lossy_and_meets_floor(webp, source)
-    _lossy_and_meets_floor(avif, source)
-    assert webp.size < (original.size if original.smaller else len(thumbnail)) < len(thumbnail)
+    source = decode(thumbnail)
+    variants = optimize(thumbnail, LOSSY_SET).variants
+    for variant in variants:
+        if variant.note.startswith("no lossy setting"):
+            assert bench.identical(source, variant.data)
+        else:
+            assert bench.package_score(source, variant.data) >= 69.95, (variant.format, variant.setting)
