@@ -171,7 +171,9 @@ def _fetch_debian(package: str, sources: Path) -> Path:
         if not list(archives.glob(f"{package}_*.deb")):
             subprocess.run(["apt-get", "download", package], cwd=archives, check=True)
         deb = sorted(archives.glob(f"{package}_*.deb"))[-1]
-        partial = unpacked.with_suffix(".partial")
+        # Beside its final name, named in full: a version-like package name ("...-16.04") has no suffix to swap.
+        partial = unpacked.parent / f"{package}.partial"
+        partial.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(["dpkg-deb", "-x", str(deb), str(partial)], check=True)
         partial.rename(unpacked)
     return unpacked
