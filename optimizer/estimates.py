@@ -2,10 +2,11 @@
 
 An item's own work is the engine's expected CPU-seconds for its targets (``engine.cost``: a cost per
 megapixel for each kind of variant, fitted by measurement) over the share of a core each worker
-process gets. Its pixel count comes from the stored source's header; items queued ahead of it are
-costed from their byte size alone (reading every header would cost more than it tells), and their
-work, with what the running items have left, is spread over the live worker processes. A running
-item reports what is left of its own estimate, never less than a second.
+process gets. Its shape (format, size, frames) is what the source's header told when its bytes were
+first in hand, kept on the item: an estimate reads no source. An item without one (a URL not fetched
+yet) is costed from its byte size. The work of the items queued ahead, with what the running items
+have left, is spread over the live worker processes. A running item reports what is left of its own
+estimate, never less than a second.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
-from . import storage
 from .engine import Format, cost
 from .models import Item, WorkerBeat
 from .options import spec_from_json
@@ -39,20 +39,32 @@ def core_share(workers: int) -> float:
     return min(1.0, (os.cpu_count() or 1) / workers)
 
 
-def _source_head(item: Item) -> bytes:
-    """The first piece of the stored source, enough for its header; empty when none is stored yet
-    (a URL not fetched)."""
-    if not item.source_name:
-        return b""
-    return storage.head(item.source_name)
+def source_fields(data: bytes) -> dict[str, object]:
+    """The Item fields that keep the shape of a source whose bytes are ``data``: set where the bytes
+    are first in hand, so that no estimate has to read them again. Empty when the header is unreadable
+    (the engine will say why)."""
+    shape = cost.shape(data)
+    if shape is None:
+        return {}
+    return {
+        "source_format": shape.format.value,
+        "source_width": shape.width,
+        "source_height": shape.height,
+        "source_frames": shape.frames,
+    }
 
 
-def engine_seconds(item: Item, head: bytes = b"") -> float:
-    """The engine's expected CPU-seconds for the item; ``head`` is the start of its source, when read."""
-    size = item.original_size or 0
-    fmt = cost.source_format(head) if head else UNREAD_FORMAT
-    megapixels = (cost.megapixels(head) if head else None) or cost.megapixels_from_size(fmt, size)
-    return cost.cpu_seconds(fmt, spec_from_json(item.options).targets, megapixels)
+def source_shape(item: Item) -> cost.Shape:
+    """The item's source shape as kept, or guessed from its byte size (0 before a URL is fetched)."""
+    if item.source_format and item.source_width and item.source_height:
+        return cost.Shape(Format(item.source_format), item.source_width, item.source_height, item.source_frames or 1)
+    return cost.shape_from_size(UNREAD_FORMAT, item.original_size or 0)
+
+
+def engine_seconds(item: Item) -> float:
+    """The engine's expected CPU-seconds for the item."""
+    spec = spec_from_json(item.options)
+    return cost.cpu_seconds(source_shape(item), spec.targets, spec.resize)
 
 
 def _elapsed(item: Item, now: datetime) -> float:
@@ -82,7 +94,7 @@ def expected_seconds(item: Item) -> float:
     now = timezone.now()
     workers = live_workers(now)
     share = core_share(workers)
-    own = engine_seconds(item, _source_head(item)) / share
+    own = engine_seconds(item) / share
     if item.status == Item.Status.RUNNING:
         return max(1.0, own - _elapsed(item, now))
     return _work_ahead(item, now) / share / workers + own

@@ -27,7 +27,7 @@ from django.db import DatabaseError, connections, transaction
 
 from optimizer.fetch import FetchError
 
-from . import heartbeat, lifecycle, observe, sources, storage
+from . import estimates, heartbeat, lifecycle, observe, sources, storage
 from .lifecycle import Claim
 from .models import Item
 from .pipeline import INTERNAL_ERROR
@@ -51,7 +51,8 @@ def run(claim: Claim) -> None:
     worker; a failed download fails the item (its credit goes back)."""
     item = claim.item
     try:
-        name = storage.write(sources.fetched_name(item, claim.generation), sources.fetch_source(item))
+        data = sources.fetch_source(item)
+        name = storage.write(sources.fetched_name(item, claim.generation), data)
     except FetchError as error:
         observe.fetched(error.code)
         lifecycle.fail(claim, error.code, error.message)
@@ -64,7 +65,7 @@ def run(claim: Claim) -> None:
         return
     observe.fetched("ok")
     with transaction.atomic():
-        if lifecycle.fetched(claim, name):
+        if lifecycle.fetched(claim, name, estimates.source_fields(data)):
             transaction.on_commit(partial(enqueue, item.pk, claim.generation))
             if item.source_name and item.source_name != name:  # the download of an earlier generation
                 transaction.on_commit(partial(storage.delete_all, [item.source_name]))

@@ -16,7 +16,7 @@ from accounts import credits, origins, sealing
 from accounts.models import Account, S3Target
 from optimizer.engine import Spec
 
-from . import lifecycle, observe, results, storage
+from . import estimates, lifecycle, observe, results, storage
 from .models import FILE_NAME_LENGTH, Item, Job
 from .options import family, identity, spec_from_json, to_json
 from .queue import enqueue
@@ -212,6 +212,7 @@ def _create(job: Job, request: WorkRequest, key: Key) -> Submitted:
             source_sha256=source.sha256,
             source_filename=source.name,
             original_size=len(source.data),
+            **estimates.source_fields(source.data),
         )
     try:
         with transaction.atomic():

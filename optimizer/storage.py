@@ -88,16 +88,6 @@ def read(name: str) -> bytes:
         return handle.read()
 
 
-def head(name: str) -> bytes:
-    """The first piece (up to CHUNK_BYTES) of a stored file, without reading the rest: enough for an
-    image's header."""
-    chunks = default_storage.iter_chunks(name)
-    try:
-        return next(chunks, b"")
-    finally:
-        chunks.close()
-
-
 def delete_all(names: list[str]) -> None:
     for name in names:
         default_storage.delete(name)

@@ -1,73 +1,106 @@
-"""What an image costs the engine, in CPU-seconds, before it runs: a per-megapixel model.
+"""What an image costs the engine, in CPU-seconds, before it runs: a model per megapixel.
 
-Each kind of variant (mode and output format) costs about a fixed part plus a part per megapixel,
-and both depend on the source's format: a JPEG photo searches differently from a PNG graphic. The
-coefficients were fitted on the public corpus by ``python -m optimizer.engine.cost_bench --fit``
-(each target made alone, so a figure includes the decode and the metric's references) and checked
-on the wider corpus by ``python -m optimizer.engine.cost_bench --corpus wider``. A spec of several
-targets is the sum of its targets' costs: they share one decode, so the sum errs on the high side.
+Each kind of variant (mode and output format) costs a fixed part, a part per megapixel up to the
+size the engine verifies on every pixel (``Limits.verify_pixels``, 4.5 MP) and a smaller part per
+megapixel above it, where the search's probes and the verification score a fixed sample of tiles
+and only the decode and the full-size encodes still grow with the pixels. All three depend on the
+source's format: a JPEG photo searches differently from a PNG graphic. An animation counts the
+pixels of all its frames. A resized image costs its decode and resampling per source megapixel,
+and its variants at the output's size.
 
-Before the source's header has been read, its pixel count is guessed from its byte size with the
-format's typical bytes per megapixel.
+The coefficients are fitted on the public corpus by ``python -m optimizer.engine.cost_bench --fit
+--corpus public`` (each target made alone, so a figure includes the decode and the metric's
+references), which prints them as this module holds them, and checked on the wider corpus by
+``python -m optimizer.engine.cost_bench --corpus wider``. A spec of several targets is the sum of its
+targets' costs: they share one decode, so the sum errs on the high side.
+
+A source whose header has not been read (a URL not fetched yet) is costed from its byte size with
+the format's typical bytes per megapixel.
 """
 
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 
 from PIL import Image
 
-from .spec import Format, Mode, Target
+from .resize import target_size
+from .spec import Format, Limits, Mode, Resize, ResizeMode, Target
 
 # The formats with coefficients of their own; any other source (WebP, AVIF, BMP, TIFF) is costed
 # as a PNG: its variants run the same searches on decoded pixels.
 _MAGIC = ((b"\xff\xd8\xff", Format.JPEG), (b"\x89PNG\r\n\x1a\n", Format.PNG), (b"GIF8", Format.GIF))
 COSTED_SOURCES = (Format.JPEG, Format.PNG, Format.GIF)
+# Above this many megapixels the engine verifies on tiles: the metric's part stops growing.
+KNEE_MEGAPIXELS = Limits().verify_pixels / 1e6
+_ORIENTATION_TAG = 0x0112
+_QUARTER_TURNS = (5, 6, 7, 8)  # EXIF orientations that swap width and height
 
 
 @dataclass(frozen=True)
 class Cost:
-    """CPU-seconds of one variant: ``fixed + per_megapixel * megapixels``."""
+    """CPU-seconds of one variant: ``fixed``, plus ``per_megapixel`` up to KNEE_MEGAPIXELS and
+    ``per_megapixel_above`` beyond."""
 
     fixed: float
     per_megapixel: float
+    per_megapixel_above: float
 
     def seconds(self, megapixels: float) -> float:
-        return self.fixed + self.per_megapixel * megapixels
+        below = min(megapixels, KNEE_MEGAPIXELS)
+        return self.fixed + self.per_megapixel * below + self.per_megapixel_above * (megapixels - below)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a source's header tells the model: its format, its upright size and its frames."""
+
+    format: Format
+    width: int
+    height: int
+    frames: int = 1
+
+    @property
+    def megapixels(self) -> float:
+        """The pixels of one frame, in millions."""
+        return self.width * self.height / 1e6
 
 
 # (source format, mode, output format) -> cost, fitted on the public corpus (see the module doc).
 COSTS: dict[tuple[Format, Mode, Format], Cost] = {
-    (Format.GIF, Mode.GLOSSY, Format.AVIF): Cost(fixed=0.14, per_megapixel=11.098),
-    (Format.GIF, Mode.GLOSSY, Format.GIF): Cost(fixed=0.054, per_megapixel=2.285),
-    (Format.GIF, Mode.GLOSSY, Format.WEBP): Cost(fixed=0.001, per_megapixel=3.427),
-    (Format.GIF, Mode.LOSSLESS, Format.AVIF): Cost(fixed=0.01, per_megapixel=0.0),
-    (Format.GIF, Mode.LOSSLESS, Format.GIF): Cost(fixed=0.007, per_megapixel=0.979),
-    (Format.GIF, Mode.LOSSLESS, Format.WEBP): Cost(fixed=0.01, per_megapixel=0.163),
-    (Format.GIF, Mode.LOSSY, Format.AVIF): Cost(fixed=0.16, per_megapixel=11.098),
-    (Format.GIF, Mode.LOSSY, Format.GIF): Cost(fixed=0.017, per_megapixel=1.142),
-    (Format.GIF, Mode.LOSSY, Format.WEBP): Cost(fixed=0.0, per_megapixel=4.053),
-    (Format.JPEG, Mode.GLOSSY, Format.AVIF): Cost(fixed=1.1, per_megapixel=3.352),
-    (Format.JPEG, Mode.GLOSSY, Format.JPEG): Cost(fixed=0.268, per_megapixel=0.837),
-    (Format.JPEG, Mode.GLOSSY, Format.WEBP): Cost(fixed=0.236, per_megapixel=0.383),
-    (Format.JPEG, Mode.LOSSLESS, Format.AVIF): Cost(fixed=0.009, per_megapixel=0.006),
-    (Format.JPEG, Mode.LOSSLESS, Format.JPEG): Cost(fixed=0.023, per_megapixel=0.043),
-    (Format.JPEG, Mode.LOSSLESS, Format.WEBP): Cost(fixed=0.167, per_megapixel=1.599),
-    (Format.JPEG, Mode.LOSSY, Format.AVIF): Cost(fixed=1.301, per_megapixel=0.144),
-    (Format.JPEG, Mode.LOSSY, Format.JPEG): Cost(fixed=0.065, per_megapixel=0.508),
-    (Format.JPEG, Mode.LOSSY, Format.WEBP): Cost(fixed=0.057, per_megapixel=0.483),
-    (Format.PNG, Mode.GLOSSY, Format.AVIF): Cost(fixed=0.091, per_megapixel=7.257),
-    (Format.PNG, Mode.GLOSSY, Format.PNG): Cost(fixed=0.06, per_megapixel=1.654),
-    (Format.PNG, Mode.GLOSSY, Format.WEBP): Cost(fixed=0.06, per_megapixel=0.795),
-    (Format.PNG, Mode.LOSSLESS, Format.AVIF): Cost(fixed=0.009, per_megapixel=0.005),
-    (Format.PNG, Mode.LOSSLESS, Format.PNG): Cost(fixed=0.002, per_megapixel=0.554),
-    (Format.PNG, Mode.LOSSLESS, Format.WEBP): Cost(fixed=0.007, per_megapixel=0.033),
-    (Format.PNG, Mode.LOSSY, Format.AVIF): Cost(fixed=0.245, per_megapixel=1.465),
-    (Format.PNG, Mode.LOSSY, Format.PNG): Cost(fixed=0.004, per_megapixel=3.036),
-    (Format.PNG, Mode.LOSSY, Format.WEBP): Cost(fixed=0.092, per_megapixel=0.414),
+    (Format.GIF, Mode.GLOSSY, Format.AVIF): Cost(0.14, 11.098, 6.248),
+    (Format.GIF, Mode.GLOSSY, Format.GIF): Cost(0.054, 2.285, 1.286),
+    (Format.GIF, Mode.GLOSSY, Format.WEBP): Cost(0.001, 3.427, 1.929),
+    (Format.GIF, Mode.LOSSLESS, Format.AVIF): Cost(0.01, 0.0, 0.0),
+    (Format.GIF, Mode.LOSSLESS, Format.GIF): Cost(0.007, 0.979, 0.979),
+    (Format.GIF, Mode.LOSSLESS, Format.WEBP): Cost(0.01, 0.163, 0.163),
+    (Format.GIF, Mode.LOSSY, Format.AVIF): Cost(0.16, 11.098, 5.394),
+    (Format.GIF, Mode.LOSSY, Format.GIF): Cost(0.017, 1.142, 0.555),
+    (Format.GIF, Mode.LOSSY, Format.WEBP): Cost(0.0, 4.053, 1.97),
+    (Format.JPEG, Mode.GLOSSY, Format.AVIF): Cost(1.1, 3.352, 1.887),
+    (Format.JPEG, Mode.GLOSSY, Format.JPEG): Cost(0.268, 0.837, 0.309),
+    (Format.JPEG, Mode.GLOSSY, Format.WEBP): Cost(0.236, 0.383, 0.29),
+    (Format.JPEG, Mode.LOSSLESS, Format.AVIF): Cost(0.009, 0.006, 0.006),
+    (Format.JPEG, Mode.LOSSLESS, Format.JPEG): Cost(0.023, 0.043, 0.043),
+    (Format.JPEG, Mode.LOSSLESS, Format.WEBP): Cost(0.167, 1.599, 1.599),
+    (Format.JPEG, Mode.LOSSY, Format.AVIF): Cost(1.301, 0.144, 0.434),
+    (Format.JPEG, Mode.LOSSY, Format.JPEG): Cost(0.065, 0.508, 0.167),
+    (Format.JPEG, Mode.LOSSY, Format.WEBP): Cost(0.057, 0.483, 0.235),
+    (Format.PNG, Mode.GLOSSY, Format.AVIF): Cost(0.091, 7.257, 4.086),
+    (Format.PNG, Mode.GLOSSY, Format.PNG): Cost(0.06, 1.654, 0.931),
+    (Format.PNG, Mode.GLOSSY, Format.WEBP): Cost(0.06, 0.795, 0.448),
+    (Format.PNG, Mode.LOSSLESS, Format.AVIF): Cost(0.009, 0.005, 0.005),
+    (Format.PNG, Mode.LOSSLESS, Format.PNG): Cost(0.002, 0.554, 0.554),
+    (Format.PNG, Mode.LOSSLESS, Format.WEBP): Cost(0.007, 0.033, 0.033),
+    (Format.PNG, Mode.LOSSY, Format.AVIF): Cost(0.245, 1.465, 0.712),
+    (Format.PNG, Mode.LOSSY, Format.PNG): Cost(0.004, 3.036, 1.475),
+    (Format.PNG, Mode.LOSSY, Format.WEBP): Cost(0.092, 0.414, 0.201),
 }
 
+# CPU-seconds per source megapixel (all frames) of decoding and resampling a source that is resized.
+RESIZE_PER_MEGAPIXEL = 0.024
 # The median bytes per megapixel of each source format on the public corpus: a pixel count for a
 # source whose header has not been read yet.
 BYTES_PER_MEGAPIXEL = {Format.JPEG: 282_824, Format.PNG: 625_544, Format.GIF: 867_009}
@@ -81,20 +114,25 @@ def source_format(head: bytes) -> Format:
     return Format.PNG
 
 
-def megapixels(head: bytes) -> float | None:
-    """The pixel count, in megapixels, the header at the start of a source tells; None when the bytes
-    given do not reach it (a JPEG's dimensions can follow large metadata) or are not an image."""
+def shape(data: bytes) -> Shape | None:
+    """The shape a source's header tells (the width and height as the engine orients them); None
+    when the bytes are not an image Pillow can open. Reads no pixels: cheap enough for every upload."""
     try:
-        with Image.open(io.BytesIO(head)) as image:
+        with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
-    except Exception:  # anything Pillow cannot open is simply not known yet
+            if image.getexif().get(_ORIENTATION_TAG) in _QUARTER_TURNS:
+                width, height = height, width
+            frames = 1 if image.format == "MPO" else getattr(image, "n_frames", 1)
+    except Exception:  # anything Pillow cannot read is costed from its byte size
         return None
-    return width * height / 1e6
+    return Shape(source_format(data), width, height, frames)
 
 
-def megapixels_from_size(fmt: Format, size: int) -> float:
-    """A pixel count for a source of ``size`` bytes whose header has not been read."""
-    return size / BYTES_PER_MEGAPIXEL.get(fmt, BYTES_PER_MEGAPIXEL[Format.PNG])
+def shape_from_size(fmt: Format, size: int) -> Shape:
+    """A square guess for a source of ``size`` bytes whose header has not been read."""
+    megapixels = size / BYTES_PER_MEGAPIXEL.get(fmt, BYTES_PER_MEGAPIXEL[Format.PNG])
+    side = max(1, round(math.sqrt(megapixels * 1e6)))
+    return Shape(fmt, side, side)
 
 
 def output_format(source: Format, target: Target) -> Format:
@@ -111,6 +149,16 @@ def variant_cost(source: Format, target: Target) -> Cost:
     return COSTS.get((costed, target.mode, output_format(costed, target)), own)
 
 
-def cpu_seconds(source: Format, targets: tuple[Target, ...], megapixels: float) -> float:
-    """The engine's expected CPU-seconds for ``targets`` on a source of this format and size."""
-    return sum(variant_cost(source, target).seconds(megapixels) for target in targets)
+def cpu_seconds(source: Shape, targets: tuple[Target, ...], resize: Resize | None = None) -> float:
+    """The engine's expected CPU-seconds for ``targets`` on this source, resized first if asked."""
+    made = source
+    resampled = 0.0
+    if resize is not None:
+        width, height = target_size((source.width, source.height), resize)
+        if resize.mode is ResizeMode.SMART_CROP:  # cut to the box after scaling
+            width, height = min(width, resize.width or width), min(height, resize.height or height)
+        made = Shape(source.format, width, height, source.frames)
+        if (width, height) != (source.width, source.height):
+            resampled = RESIZE_PER_MEGAPIXEL * source.megapixels * source.frames
+    pixels = made.megapixels * made.frames
+    return resampled + sum(variant_cost(source.format, target).seconds(pixels) for target in targets)

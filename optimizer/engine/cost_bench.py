@@ -1,12 +1,15 @@
 """Benchmark of the cost model (``cost.py``): its estimates beside the engine's measured CPU-seconds.
 
-``python -m optimizer.engine.cost_bench --corpus wider`` makes, on each image, the default target
-and one other (see ``OTHER_TARGETS``) and prints, per image and target, the megapixels, the
-estimated and the measured CPU-seconds and their ratio, then how many are within 2x and the worst.
+``python -m optimizer.engine.cost_bench --corpus wider`` makes, on each image, the default target,
+one other (see ``OTHER_TARGETS``) and, on an image over RESIZED_FROM megapixels, the default target
+resized to fit RESIZE, and prints per row the megapixels, the estimated and the measured
+CPU-seconds and their ratio; then how many rows are within 2x, with the worst ratio, over all rows,
+per class of image (the source format and what the picture is) and per size band.
 
 ``--fit`` (on the public corpus) makes every target of ``FIT_TARGETS`` alone on each image and prints
-the coefficients that minimise the relative error, as ``cost.COSTS`` holds them, the median bytes
-per megapixel of each source format, and the same table for the fitted targets.
+the coefficients that minimise the relative error, as ``cost.COSTS`` holds them, the decode and
+resampling cost per megapixel of a resized source, the median bytes per megapixel of each source
+format, and the same table for the fitted targets: paste them into ``cost.py`` to refit the model.
 """
 
 from __future__ import annotations
@@ -17,33 +20,73 @@ import statistics
 import sys
 from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from . import EngineError, Format, Mode, Spec, Target, corpus, cost, optimize
+from . import EngineError, Format, Mode, Resize, ResizeMode, Spec, Target, corpus, cost, optimize
 from .bench import EXTENSIONS, _cpu_seconds
+from .decode import decode
+from .resize import apply
 
 FIT_TARGETS = tuple(Target(mode, fmt) for mode in Mode for fmt in (None, Format.WEBP, Format.AVIF))
 # A v1 job makes one target: each image is checked with the default one (lossy in its own format)
 # and, in turn, one of the others, so that every kind is checked without making all of them.
 DEFAULT_TARGET = Target(Mode.LOSSY)
 OTHER_TARGETS = tuple(target for target in FIT_TARGETS if target != DEFAULT_TARGET)
+# A common resize (a 1280-pixel "max size"), checked on every image large enough for it to matter.
+RESIZE = Resize(ResizeMode.FIT, 1280, 1280)
+RESIZED_FROM = 2.0
 TOLERANCE = 2.0  # how far an estimate may be from the measurement, either way
 CLOCK_TICK = 0.01  # the CPU clock's step: a variant made in less reads as 0, and counts as this
+SIZE_BANDS = ((0.25, "<= 0.25 MP"), (1.0, "0.25-1 MP"), (cost.KNEE_MEGAPIXELS, "1-4.5 MP"), (float("inf"), "> 4.5 MP"))
 
 
-def _images(folder: Path, max_megapixels: float | None, out) -> Iterator[tuple[str, bytes, float]]:
+@dataclass(frozen=True)
+class Sample:
+    name: str
+    data: bytes
+    shape: cost.Shape
+    picture: str  # what the picture is (photo, graphic, icon, ...), from the corpus listing; "" if unlisted
+
+    @property
+    def megapixels(self) -> float:
+        return self.shape.megapixels * self.shape.frames
+
+
+@dataclass(frozen=True)
+class Row:
+    sample: Sample
+    label: str
+    estimated: float
+    measured: float
+
+    @property
+    def ratio(self) -> float:
+        return self.estimated / self.measured
+
+
+def _pictures() -> dict[str, str]:
+    """Each listed file's picture class: its first tag that is not about the encoding."""
+    return {
+        entry.name: next((tag for tag in entry.tags if tag not in corpus.ENCODING_TAGS), "")
+        for entry in corpus.listing()
+    }
+
+
+def _images(folder: Path, max_megapixels: float | None, out) -> Iterator[Sample]:
     """The folder's images whose header tells their size and that are within the size asked for."""
+    pictures = _pictures()
     for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in EXTENSIONS):
         data = path.read_bytes()
-        megapixels = cost.megapixels(data)
-        if megapixels is None:
+        shape = cost.shape(data)
+        if shape is None:
             print(f"skip {path.name}: no readable header", file=out)
-        elif max_megapixels is not None and megapixels > max_megapixels:
-            print(f"skip {path.name}: {megapixels:.1f} MP, over --max-megapixels", file=out)
+        elif max_megapixels is not None and shape.megapixels > max_megapixels:
+            print(f"skip {path.name}: {shape.megapixels:.1f} MP, over --max-megapixels", file=out)
         else:
-            yield path.name, data, megapixels
+            yield Sample(path.name, data, shape, pictures.get(path.name, ""))
 
 
 class Measurements:
@@ -58,11 +101,11 @@ class Measurements:
                 entry = json.loads(line)
                 self.known[entry["key"]] = entry["seconds"]
 
-    def seconds(self, name: str, data: bytes, label: str, targets: tuple[Target, ...]) -> float | None:
+    def seconds(self, sample: Sample, label: str, spec: Spec) -> float | None:
         """None when the engine refuses the image."""
-        key = f"{name} {label}"
+        key = f"{sample.name} {label}"
         if key not in self.known:
-            self.known[key] = self._measure(data, targets)
+            self.known[key] = self._measure(sample.data, spec)
             if self.record is not None:
                 with self.record.open("a") as handle:
                     handle.write(json.dumps({"key": key, "seconds": self.known[key]}) + "\n")
@@ -70,35 +113,65 @@ class Measurements:
         return None if seconds is None else max(CLOCK_TICK, seconds)
 
     @staticmethod
-    def _measure(data: bytes, targets: tuple[Target, ...]) -> float | None:
+    def _measure(data: bytes, spec: Spec) -> float | None:
         started = _cpu_seconds()
         try:
-            optimize(data, Spec(targets=targets))
+            optimize(data, spec)
         except EngineError:
             return None
         return _cpu_seconds() - started
 
 
-def _label(target: Target) -> str:
-    return f"{target.mode.value}-{target.format.value if target.format else 'own'}"
+def _label(target: Target, resize: Resize | None = None) -> str:
+    label = f"{target.mode.value}-{target.format.value if target.format else 'own'}"
+    return label if resize is None else f"{label} {resize.mode.value}-{resize.width}x{resize.height}"
 
 
-def _table(rows: list[tuple[str, float, float, float]], out) -> None:
-    print(f"\n{'image / spec':<62} {'MP':>6} {'est. s':>7} {'meas. s':>7} {'ratio':>6}", file=out)
-    ratios = []
-    for name, megapixels, estimated, measured in rows:
-        ratio = estimated / measured
-        ratios.append(ratio)
-        flag = "" if 1 / TOLERANCE <= ratio <= TOLERANCE else "  outside 2x"
-        print(f"{name:<62} {megapixels:6.2f} {estimated:7.2f} {measured:7.2f} {ratio:6.2f}{flag}", file=out)
-    _summary(f"\n{len(ratios)} rows", ratios, out)
+def _within(ratio: float) -> bool:
+    return 1 / TOLERANCE <= ratio <= TOLERANCE
+
+
+def _table(rows: list[Row], out) -> None:
+    print(f"\n{'image / spec':<68} {'MP':>6} {'est. s':>7} {'meas. s':>7} {'ratio':>6}", file=out)
+    for row in rows:
+        flag = "" if _within(row.ratio) else "  outside 2x"
+        name = f"{row.sample.name} {row.label}"
+        print(
+            f"{name:<68} {row.sample.megapixels:6.2f} {row.estimated:7.2f} {row.measured:7.2f} {row.ratio:6.2f}{flag}",
+            file=out,
+        )
+    _summary(f"\n{len(rows)} rows", rows, out)
     # v1 answers whole seconds, at least 1: a 0.05 s job answered "1" is as close as the answer can be
-    answered = [max(1.0, estimated) / max(1.0, measured) for _, _, estimated, measured in rows]
+    answered = [Row(row.sample, row.label, max(1.0, row.estimated), max(1.0, row.measured)) for row in rows]
     _summary("as answered (both at least 1 s)", answered, out)
+    print("\nper class (source format, picture):", file=out)
+    for name, members in sorted(_groups(rows, _class).items()):
+        _summary(f"  {name}: {len(members)} rows", members, out)
+    print("per size band (megapixels, all frames):", file=out)
+    bands = _groups(rows, _band)
+    for _, band in SIZE_BANDS:
+        if band in bands:
+            _summary(f"  {band}: {len(bands[band])} rows", bands[band], out)
 
 
-def _summary(title: str, ratios: list[float], out) -> None:
-    outside = sum(not 1 / TOLERANCE <= ratio <= TOLERANCE for ratio in ratios)
+def _class(row: Row) -> str:
+    return " ".join(part for part in (row.sample.shape.format.value, row.sample.picture) if part)
+
+
+def _band(row: Row) -> str:
+    return next(name for limit, name in SIZE_BANDS if row.sample.megapixels <= limit)
+
+
+def _groups(rows: list[Row], key) -> dict[str, list[Row]]:
+    groups: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        groups[key(row)].append(row)
+    return groups
+
+
+def _summary(title: str, rows: list[Row], out) -> None:
+    ratios = [row.ratio for row in rows]
+    outside = sum(not _within(ratio) for ratio in ratios)
     worst = max(ratios, key=lambda ratio: max(ratio, 1 / ratio))
     print(
         f"{title}: {len(ratios) - outside} within {TOLERANCE:g}x, {outside} outside; "
@@ -107,70 +180,130 @@ def _summary(title: str, ratios: list[float], out) -> None:
     )
 
 
-def check(folder: Path, max_megapixels: float | None, measurements: Measurements, out=sys.stdout) -> None:
-    measured = []
-    for index, (name, data, megapixels) in enumerate(_images(folder, max_megapixels, out)):
-        fmt = cost.source_format(data)
-        for target in (DEFAULT_TARGET, OTHER_TARGETS[index % len(OTHER_TARGETS)]):
-            seconds = measurements.seconds(name, data, _label(target), (target,))
-            if seconds is not None:
-                measured.append((f"{name} {_label(target)}", fmt, target, megapixels, seconds))
-                print(f"{name} {_label(target)}: {megapixels:.2f} MP, {seconds:.2f} s", file=out)
-    rows = [
-        (name, megapixels, cost.cpu_seconds(fmt, (target,), megapixels), seconds)
-        for name, fmt, target, megapixels, seconds in measured
+def _checked_specs(index: int, sample: Sample) -> list[tuple[str, Target, Resize | None]]:
+    """What one image of the check makes, each alone: the default target, one other, and the default
+    target resized when the image is large enough."""
+    specs: list[tuple[str, Target, Resize | None]] = [
+        (_label(target), target, None) for target in (DEFAULT_TARGET, OTHER_TARGETS[index % len(OTHER_TARGETS)])
     ]
+    if sample.shape.megapixels > RESIZED_FROM:
+        specs.append((_label(DEFAULT_TARGET, RESIZE), DEFAULT_TARGET, RESIZE))
+    return specs
+
+
+def check(folder: Path, max_megapixels: float | None, measurements: Measurements, out=sys.stdout) -> None:
+    rows = []
+    for index, sample in enumerate(_images(folder, max_megapixels, out)):
+        for label, target, resize in _checked_specs(index, sample):
+            seconds = measurements.seconds(sample, label, Spec(targets=(target,), resize=resize))
+            if seconds is not None:
+                print(f"{sample.name} {label}: {sample.megapixels:.2f} MP, {seconds:.2f} s", file=out)
+                rows.append(Row(sample, label, cost.cpu_seconds(sample.shape, (target,), resize), seconds))
     _table(rows, out)
 
 
-def _fit(samples: list[tuple[float, float]]) -> cost.Cost:
-    """fixed + per_megapixel * MP minimising the squared relative error, both parts non-negative."""
-    megapixels = np.array([mp for mp, _ in samples])
-    seconds = np.array([s for _, s in samples])
-    design = np.stack([1 / seconds, megapixels / seconds], axis=1)
-    (fixed, per_megapixel), *_ = np.linalg.lstsq(design, np.ones(len(samples)), rcond=None)
-    if fixed < 0 or per_megapixel < 0:  # keep the part that explains more, refitted alone
-        column = 1 if per_megapixel > 0 else 0
-        (alone,), *_ = np.linalg.lstsq(design[:, [column]], np.ones(len(samples)), rcond=None)
-        fixed, per_megapixel = (0.0, alone) if column else (alone, 0.0)
-    return cost.Cost(round(float(fixed), 3), round(float(per_megapixel), 3))
+Points = list[tuple[float, float]]  # (megapixels, CPU-seconds) of one kind of variant
+
+
+def _relative_fit(columns: list[np.ndarray], seconds: np.ndarray) -> list[float]:
+    """Non-negative weights of ``columns`` whose sum matches ``seconds`` with the least squared
+    relative error: a part that would come out negative is dropped and the others refitted."""
+    kept = list(range(len(columns)))
+    while True:
+        design = np.stack([columns[i] / seconds for i in kept], axis=1)
+        weights, *_ = np.linalg.lstsq(design, np.ones(len(seconds)), rcond=None)
+        if (weights >= 0).all():
+            fitted = dict(zip(kept, weights.tolist(), strict=True))
+            return [fitted.get(i, 0.0) for i in range(len(columns))]
+        kept.pop(int(np.argmin(weights)))
+
+
+def _fit_below(points: Points) -> tuple[float, float]:
+    """fixed and per_megapixel from the images up to the knee (all of them when none is)."""
+    below = [(mp, s) for mp, s in points if mp <= cost.KNEE_MEGAPIXELS] or points
+    megapixels = np.array([mp for mp, _ in below])
+    fixed, per_megapixel = _relative_fit([np.ones(len(below)), megapixels], np.array([s for _, s in below]))
+    return fixed, per_megapixel
+
+
+def _fit_above(points: Points, fixed: float, per_megapixel: float) -> float | None:
+    """per_megapixel_above from the images over the knee: what they took beyond the cost at the
+    knee; None when there is none."""
+    above = [(mp, s) for mp, s in points if mp > cost.KNEE_MEGAPIXELS]
+    if not above:
+        return None
+    at_knee = fixed + per_megapixel * cost.KNEE_MEGAPIXELS
+    beyond = np.array([max(s - at_knee, CLOCK_TICK) for _, s in above])
+    (weight,) = _relative_fit([np.array([mp - cost.KNEE_MEGAPIXELS for mp, _ in above])], beyond)
+    return weight
+
+
+def fit_costs(samples: dict[tuple[Format, Mode, Format], Points]) -> dict[tuple[Format, Mode, Format], cost.Cost]:
+    """Each kind's cost. A kind without images over the knee costs beyond it the share of its
+    per_megapixel that the kinds of its mode with such images cost, at their median."""
+    below = {key: _fit_below(points) for key, points in samples.items()}
+    above = {key: _fit_above(points, *below[key]) for key, points in samples.items()}
+    shares: dict[Mode, list[float]] = defaultdict(list)
+    for (source, mode, made), weight in above.items():
+        per_megapixel = below[(source, mode, made)][1]
+        if weight is not None and per_megapixel > 0:
+            shares[mode].append(weight / per_megapixel)
+    fitted = {}
+    for key in sorted(samples):
+        fixed, per_megapixel = below[key]
+        weight = above[key]
+        if weight is None:
+            weight = per_megapixel * (statistics.median(shares[key[1]]) if shares[key[1]] else 1.0)
+        fitted[key] = cost.Cost(round(fixed, 3), round(per_megapixel, 3), round(weight, 3))
+    return fitted
+
+
+def resize_cost(samples: list[Sample]) -> float:
+    """CPU-seconds per source megapixel of decoding an image and resampling it to RESIZE, over the
+    images it shrinks, at their median."""
+    per_megapixel = []
+    for sample in samples:
+        started = _cpu_seconds()
+        try:
+            frames = decode(sample.data).frames
+        except EngineError:
+            continue
+        if apply(frames, RESIZE)[0].size != frames[0].size:
+            per_megapixel.append((_cpu_seconds() - started) / sample.megapixels)
+    return round(statistics.median(per_megapixel), 3) if per_megapixel else cost.RESIZE_PER_MEGAPIXEL
 
 
 def fit(folder: Path, max_megapixels: float | None, measurements: Measurements, out=sys.stdout) -> None:
-    samples: dict[tuple[Format, Mode, Format], list[tuple[float, float]]] = defaultdict(list)
+    samples: dict[tuple[Format, Mode, Format], Points] = defaultdict(list)
     bytes_per_megapixel: dict[Format, list[float]] = defaultdict(list)
-    measured: list[tuple[str, Format, Target, float, float]] = []
-    for name, data, megapixels in _images(folder, max_megapixels, out):
-        fmt = cost.source_format(data)
-        bytes_per_megapixel[fmt].append(len(data) / megapixels)
+    measured: list[tuple[Sample, Target, float]] = []
+    images = list(_images(folder, max_megapixels, out))
+    for sample in images:
+        fmt = sample.shape.format
+        bytes_per_megapixel[fmt].append(len(sample.data) / sample.megapixels)
         for target in FIT_TARGETS:
-            seconds = measurements.seconds(name, data, _label(target), (target,))
+            seconds = measurements.seconds(sample, _label(target), Spec(targets=(target,)))
             if seconds is None:
                 continue
-            samples[(fmt, target.mode, cost.output_format(fmt, target))].append((megapixels, seconds))
-            measured.append((name, fmt, target, megapixels, seconds))
-            print(f"{name} {_label(target)}: {megapixels:.2f} MP, {seconds:.2f} s", file=out)
-    fitted = {key: _fit(points) for key, points in sorted(samples.items())}
-    print("\nCOSTS = {", file=out)
+            samples[(fmt, target.mode, cost.output_format(fmt, target))].append((sample.megapixels, seconds))
+            measured.append((sample, target, seconds))
+            print(f"{sample.name} {_label(target)}: {sample.megapixels:.2f} MP, {seconds:.2f} s", file=out)
+    fitted = fit_costs(samples)
+    print("\nCOSTS: dict[tuple[Format, Mode, Format], Cost] = {", file=out)
     for (source, mode, made), fitted_cost in fitted.items():
-        print(f"    (Format.{source.name}, Mode.{mode.name}, Format.{made.name}): {fitted_cost!r},", file=out)
+        parts = f"{fitted_cost.fixed}, {fitted_cost.per_megapixel}, {fitted_cost.per_megapixel_above}"
+        print(f"    (Format.{source.name}, Mode.{mode.name}, Format.{made.name}): Cost({parts}),", file=out)
     print("}", file=out)
+    print(f"RESIZE_PER_MEGAPIXEL = {resize_cost(images)}", file=out)
     medians = ", ".join(
-        f"Format.{fmt.name}: {int(statistics.median(values))}" for fmt, values in bytes_per_megapixel.items()
+        f"Format.{fmt.name}: {int(statistics.median(values)):_}" for fmt, values in bytes_per_megapixel.items()
     )
     print(f"BYTES_PER_MEGAPIXEL = {{{medians}}}", file=out)
-    _table(
-        [
-            (
-                f"{name} {_label(target)}",
-                megapixels,
-                fitted[(fmt, target.mode, cost.output_format(fmt, target))].seconds(megapixels),
-                seconds,
-            )
-            for name, fmt, target, megapixels, seconds in measured
-        ],
-        out,
-    )
+    rows = []
+    for sample, target, seconds in measured:
+        kind = fitted[(sample.shape.format, target.mode, cost.output_format(sample.shape.format, target))]
+        rows.append(Row(sample, _label(target), kind.seconds(sample.megapixels), seconds))
+    _table(rows, out)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,43 +1,98 @@
-"""The cost model reads a source's pixel count from its header alone, costs more pixels and more
-variants higher, and its benchmark prints estimate beside measurement and records what it measured."""
+"""The cost model reads a source's shape from its header alone, costs more pixels and more variants
+higher (less per megapixel above the size verified on every pixel), costs a resized image at its
+output's size, and its benchmark prints estimate beside measurement per class and records what it
+measured."""
 
 import io
 
-from optimizer.engine import Format, Mode, Target, cost, cost_bench
+from PIL import Image
+
+from optimizer.engine import Format, Mode, Resize, ResizeMode, Target, cost, cost_bench
 
 from .conftest import encode, photo
 
+LOSSY = (Target(Mode.LOSSY),)
 
-def test_the_header_tells_the_pixels_and_a_piece_without_it_tells_nothing():
+
+def test_the_header_tells_the_shape_upright_and_with_its_frames():
     data = encode(photo(640, 480), "JPEG", quality=90)
-    assert cost.megapixels(data) == 640 * 480 / 1e6
-    assert cost.megapixels(data[:20]) is None
-    assert cost.source_format(data) is Format.JPEG
-    assert cost.source_format(encode(photo(64, 48), "PNG")) is Format.PNG
+    assert cost.shape(data) == cost.Shape(Format.JPEG, 640, 480, 1)
+    assert cost.shape(data[:20]) is None
+    assert cost.shape(encode(photo(64, 48), "PNG")).format is Format.PNG
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored on its side: the engine turns it upright before anything else
+    assert cost.shape(encode(photo(640, 480), "JPEG", exif=exif)).width == 480
+    frames = [photo(32, 24, seed=seed) for seed in range(3)]
+    animated = io.BytesIO()
+    frames[0].save(animated, format="GIF", save_all=True, append_images=frames[1:])
+    assert cost.shape(animated.getvalue()) == cost.Shape(Format.GIF, 32, 24, 3)
 
 
 def test_more_pixels_and_more_variants_cost_more():
-    lossy = (Target(Mode.LOSSY),)
-    assert cost.cpu_seconds(Format.JPEG, lossy, 8.0) > 2 * cost.cpu_seconds(Format.JPEG, lossy, 2.0)
-    both = (*lossy, Target(Mode.LOSSY, Format.AVIF))
-    assert cost.cpu_seconds(Format.JPEG, both, 2.0) > cost.cpu_seconds(Format.JPEG, lossy, 2.0)
+    def jpeg(megapixels: float) -> cost.Shape:
+        return cost.Shape(Format.JPEG, round(megapixels * 1000), 1000)
+
+    small, knee, large = (cost.cpu_seconds(jpeg(mp), LOSSY) for mp in (1.0, cost.KNEE_MEGAPIXELS, 16.0))
+    assert small < knee < large
+    # past the knee the metric scores a fixed sample: a megapixel costs less than below it
+    per_megapixel_above = (large - knee) / (16.0 - cost.KNEE_MEGAPIXELS)
+    assert per_megapixel_above < (knee - small) / (cost.KNEE_MEGAPIXELS - 1.0)
+    both = (*LOSSY, Target(Mode.LOSSY, Format.AVIF))
+    assert cost.cpu_seconds(jpeg(2.0), both) > cost.cpu_seconds(jpeg(2.0), LOSSY)
     # a conversion the fit did not make, and a source format without coefficients, are still costed
-    assert cost.cpu_seconds(Format.JPEG, (Target(Mode.LOSSY, Format.PNG),), 2.0) > 0
-    assert cost.cpu_seconds(Format.WEBP, lossy, 2.0) == cost.cpu_seconds(Format.PNG, lossy, 2.0)
+    assert cost.cpu_seconds(jpeg(2.0), (Target(Mode.LOSSY, Format.PNG),)) > 0
+    webp, png = (cost.Shape(fmt, 2000, 1000) for fmt in (Format.WEBP, Format.PNG))
+    assert cost.cpu_seconds(webp, LOSSY) == cost.cpu_seconds(png, LOSSY)
+    # an animation's frames all count
+    assert cost.cpu_seconds(cost.Shape(Format.GIF, 500, 400, 10), LOSSY) > 2 * cost.cpu_seconds(
+        cost.Shape(Format.GIF, 500, 400, 1), LOSSY
+    )
 
 
-def test_the_check_prints_each_estimate_beside_its_measurement_and_reuses_the_record(tmp_path):
+def test_a_resized_image_costs_its_resampling_and_its_variants_at_the_output_size():
+    source = cost.Shape(Format.JPEG, 5000, 4000)  # 20 MP
+    fitted = Resize(ResizeMode.FIT, 1280, 1280)  # to 1280x1024
+    output = cost.Shape(Format.JPEG, 1280, 1024)
+    resampling = cost.RESIZE_PER_MEGAPIXEL * 20.0
+    expected = resampling + cost.cpu_seconds(output, LOSSY)
+    assert abs(cost.cpu_seconds(source, LOSSY, fitted) - expected) < 1e-9
+    assert cost.cpu_seconds(source, LOSSY, fitted) < cost.cpu_seconds(source, LOSSY) / 2
+    # a fit that would enlarge does nothing, and costs nothing for it
+    assert cost.cpu_seconds(output, LOSSY, Resize(ResizeMode.FIT, 4000, 4000)) == cost.cpu_seconds(output, LOSSY)
+    # a smart crop makes the box only
+    crop = Resize(ResizeMode.SMART_CROP, 300, 300)
+    assert cost.cpu_seconds(source, LOSSY, crop) == resampling + cost.cpu_seconds(
+        cost.Shape(Format.JPEG, 300, 300), LOSSY
+    )
+
+
+def test_the_fit_follows_what_it_is_given():
+    kind = (Format.JPEG, Mode.LOSSY, Format.JPEG)
+    truth = cost.Cost(0.2, 0.5, 0.1)
+    points = [(mp, truth.seconds(mp)) for mp in (0.1, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)]
+    fitted = cost_bench.fit_costs({kind: points})[kind]
+    assert fitted == truth
+    # a kind without images over the knee takes its mode's share beyond it
+    other = (Format.PNG, Mode.LOSSY, Format.PNG)
+    small = [(mp, 0.1 + 2.0 * mp) for mp in (0.1, 0.5, 1.0, 2.0)]
+    assert cost_bench.fit_costs({kind: points, other: small})[other] == cost.Cost(0.1, 2.0, 0.4)
+
+
+def test_the_check_prints_each_estimate_beside_its_measurement_per_class_and_reuses_the_record(tmp_path):
     images = tmp_path / "images"
     images.mkdir()
     (images / "a_photo.jpg").write_bytes(encode(photo(96, 64), "JPEG", quality=92))
+    (images / "b_large.png").write_bytes(encode(Image.new("RGB", (1800, 1200), (20, 90, 160)), "PNG"))
     record = tmp_path / "measured.jsonl"
     out = io.StringIO()
     cost_bench.check(images, None, cost_bench.Measurements(record), out=out)
     text = out.getvalue()
     assert "a_photo.jpg lossy-own" in text and "a_photo.jpg lossy-webp" in text
-    assert "2 rows:" in text and "worst ratio" in text
-    assert len(record.read_text().splitlines()) == 2
+    assert "b_large.png lossy-own fit-1280x1280" in text  # over 2 MP: checked resized too
+    assert "5 rows:" in text and "worst ratio" in text
+    assert "  jpeg: 2 rows:" in text and "  png: 3 rows:" in text and "  <= 0.25 MP: 2 rows" in text
+    assert len(record.read_text().splitlines()) == 5
     again = io.StringIO()
     cost_bench.check(images, None, cost_bench.Measurements(record), out=again)
-    assert len(record.read_text().splitlines()) == 2  # nothing measured twice
-    assert again.getvalue().split("2 rows:")[1] == text.split("2 rows:")[1]
+    assert len(record.read_text().splitlines()) == 5  # nothing measured twice
+    assert again.getvalue().split("5 rows:")[1] == text.split("5 rows:")[1]

@@ -1,14 +1,17 @@
-"""How long an item is expected to take: more pixels and more variants cost more, the work queued
-ahead is shared by the live workers, and a running item counts down."""
+"""How long an item is expected to take: more pixels and more variants cost more, a resize costs
+the output's size, the source's shape is kept when its bytes arrive so that no estimate reads them,
+the work queued ahead is shared by the live workers, and a running item counts down."""
 
 import io
 import os
 from datetime import timedelta
 
+from django.core.files.storage import default_storage
 from django.utils import timezone
 from PIL import Image
 
-from optimizer import estimates, storage
+from optimizer import estimates
+from optimizer.engine import Mode, Resize, ResizeMode, Spec, Target
 from optimizer.models import Item, WorkerBeat
 from tests.conftest import photo_bytes
 from tests.optimizer.helpers import DEFAULT_SET, submit_upload
@@ -22,7 +25,7 @@ def flat_png(width: int, height: int) -> bytes:
 
 
 def own_seconds(item: Item) -> float:
-    return estimates.engine_seconds(item, storage.head(item.source_name))
+    return estimates.engine_seconds(item)
 
 
 def test_more_pixels_and_more_variants_cost_more(make_account):
@@ -34,12 +37,35 @@ def test_more_pixels_and_more_variants_cost_more(make_account):
     assert own_seconds(full_set) > 2 * own_seconds(small)
 
 
-def test_a_source_not_read_yet_is_costed_from_its_byte_size(make_account):
+def test_an_upload_keeps_its_shape_and_an_estimate_never_reads_the_source(make_account):
+    account, _ = make_account(monthly_quota=10)
+    item = submit_upload(account, flat_png(4000, 3000)).item
+    assert (item.source_format, item.source_width, item.source_height, item.source_frames) == ("png", 4000, 3000, 1)
+    before = estimates.expected_seconds(item)
+    default_storage.delete(item.source_name)  # an estimate that read the source would fail or guess now
+    item.refresh_from_db()
+    assert estimates.expected_seconds(item) == before
+    assert own_seconds(item) > 5  # 12 megapixels, whatever the file's few kilobytes suggest
+
+
+def test_a_source_without_a_shape_is_costed_from_its_byte_size(make_account):
     account, _ = make_account(monthly_quota=10)
     item = submit_upload(account, photo_bytes(640, 480)).item
+    Item.objects.filter(pk=item.pk).update(source_format="", source_width=None, source_height=None)
+    item.refresh_from_db()
     assert estimates.engine_seconds(item) > 0
     item.original_size *= 10
     assert estimates.engine_seconds(item) > 5 * estimates.engine_seconds(submit_upload(account, photo_bytes()).item)
+
+
+def test_a_resized_item_costs_its_output_size(make_account):
+    account, _ = make_account(monthly_quota=10)
+    lossy = (Target(Mode.LOSSY),)
+    large = submit_upload(account, flat_png(4000, 3000), spec=Spec(targets=lossy)).item
+    shrunk = Spec(targets=lossy, resize=Resize(ResizeMode.FIT, 800, 800))
+    resized = submit_upload(account, flat_png(4000, 3000), spec=shrunk).item
+    small = submit_upload(account, flat_png(800, 600), spec=Spec(targets=lossy)).item
+    assert own_seconds(small) < own_seconds(resized) < own_seconds(large) / 3
 
 
 def test_the_queue_ahead_is_counted_and_shared_by_the_live_workers(make_account, monkeypatch):
@@ -71,7 +97,6 @@ def test_a_running_item_shows_what_is_left_of_its_estimate(make_account, monkeyp
     account, _ = make_account(monthly_quota=10)
     item = submit_upload(account, flat_png(4000, 3000)).item
     total = own_seconds(item)
-    assert total > 5  # 12 megapixels, whatever the file's few kilobytes suggest
     Item.objects.filter(pk=item.pk).update(status=Item.Status.RUNNING, started_at=timezone.now() - timedelta(seconds=3))
     item.refresh_from_db()
     assert total - 3.5 < estimates.expected_seconds(item) < total - 2.5
