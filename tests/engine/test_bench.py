@@ -85,3 +85,13 @@ def test_bench_cpu_section_prints_both_shortpixel_sets_and_the_calls_per_variant
     assert probes == metric_calls and verifications == "0 (0-0)" and encodes != "0 (0-0)"
     assert calls[("photo from JPEG", "lossy=1", "lossless")][3:] == ["0 (0-0)", "1 (1-1)", "0 (0-0)", "0 (0-0)"]
     assert "- a_photo.jpg (photo from JPEG): 0.01 MP, lossy=2" in text
+
+
+def test_bench_measures_a_size_band(tmp_path):
+    (tmp_path / "a_small.jpg").write_bytes(encode(photo(96, 64), "JPEG", quality=92))
+    (tmp_path / "b_large.jpg").write_bytes(encode(photo(200, 150, seed=2), "JPEG", quality=92))
+    out = io.StringIO()
+    bench.run(tmp_path, out=out, lossy_only=True, min_megapixels=0.01, max_megapixels=0.05)
+    text = out.getvalue()
+    assert "skip a_small.jpg: 0.0 MP, not over --min-megapixels" in text
+    assert "b_large.jpg: photo from JPEG, 0.03 MP" in text

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import pyvips
 from PIL import Image, ImageFilter
-from ssimulacra2 import compute_ssimulacra2_with_alpha
+from ssimulacra2 import compute_ssimulacra2, compute_ssimulacra2_with_alpha
 
 from optimizer.engine import Format, Mode, Spec, Target, bench, optimize
 from optimizer.engine.decode import decode
@@ -100,3 +100,17 @@ def test_engine_and_package_agree_on_a_real_lossy_variant(kind):
     assert abs(bench.rescore(source, variant.data, {}) - package) < 1.0
     if kind.startswith("palette") or kind == "alpha palette":
         assert decoded(variant.data).mode == "P"
+
+
+@pytest.mark.parametrize("size", [(300, 230), (230, 300)])
+def test_the_package_scored_in_bands_is_the_package(tmp_path, size):
+    # Above a few megapixels the bench gives the package's functions the image band by band, as its
+    # float64 planes of a 20 MP photo would need about 12 GB: the score must be the package's own.
+    source = photo(*size, seed=7)
+    source.save(tmp_path / "original.png")
+    (tmp_path / "variant.webp").write_bytes(encode(source, "WEBP", quality=40))
+    whole = compute_ssimulacra2(str(tmp_path / "original.png"), str(tmp_path / "variant.webp"))
+    rows = 37  # bands of 37 rows at full size, of twice as many at each coarser scale
+    banded = bench.package_score_in_bands(tmp_path / "original.png", tmp_path / "variant.webp", size[0] * rows)
+    assert whole < 90
+    assert banded == pytest.approx(whole, abs=1e-9)
