@@ -442,6 +442,13 @@ def _full_size(
             )
         if row.score is not None and row.package is not None:
             agreement.append((variant_kinds(source, served), row.score, row.package))
+            if lossy_only:  # each variant as it is measured, so a long run's progress can be read
+                print(
+                    f"  {name} {kind} ({', '.join(variant_kinds(source, served))}): engine {row.score:.2f}, "
+                    f"package {row.package:.2f}, floor {row.floor:g}",
+                    file=out,
+                    flush=True,
+                )
         for key in _keys(cls, source, kind):
             engine[key].append(row)
     if lossy_only:

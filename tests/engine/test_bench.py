@@ -95,3 +95,5 @@ def test_bench_measures_a_size_band(tmp_path):
     text = out.getvalue()
     assert "skip a_small.jpg: 0.0 MP, not over --min-megapixels" in text
     assert "b_large.jpg: photo from JPEG, 0.03 MP" in text
+    # each lossy variant's two scores as it is measured, so a long run's progress can be read
+    assert "  b_large.jpg webp lossy (plain): engine " in text and ", floor 70" in text
