@@ -33,12 +33,20 @@ def upload_url(sha256: str, filename: str) -> str:
     return f"{settings.PUBLIC_URL}/u/{sha256}/{filename}"
 
 
+def _source(original_url: str) -> dict:
+    """The item's source: its URL, and its file name as the part after the URL's last "/". When the
+    SDK polls several URLs and they finish in different polls, it asks again for the ones done in
+    the poll before and then has no local path for them; it names the file it saves from
+    OriginalFileName, and without one it stops with "Cannot determine a filename to save to"."""
+    return {"OriginalURL": original_url, "OriginalFileName": original_url.rsplit("/", 1)[-1]}
+
+
 def pending(original_url: str) -> dict:
-    return {"Status": status_body(Status.PENDING), "OriginalURL": original_url}
+    return {"Status": status_body(Status.PENDING)} | _source(original_url)
 
 
 def failure(original_url: str, code: Status, message: str = "") -> dict:
-    return {"Status": status_body(code, message), "OriginalURL": original_url}
+    return {"Status": status_body(code, message)} | _source(original_url)
 
 
 @dataclass(frozen=True)
@@ -81,7 +89,7 @@ def _success(item: Item, original_url: str, asked: Asked) -> dict:
     lossless_url, lossless_size = slot(results.lossless(spec, variants))
     result = {
         "Status": status_body(Status.SUCCESS),
-        "OriginalURL": original_url,
+        **_source(original_url),
         "LosslessURL": lossless_url,
         "LossyURL": lossy_url,
         "OriginalSize": str(original_size),
