@@ -1,7 +1,8 @@
 """ASGI entry point: uvicorn serves this, so long `wait` polls cost no worker thread pool.
 
 Outermost, RefuseBodiesEarly (reducer.request_guard) refuses oversized or unkeyed bodies before
-they are read; then FinishWhenClientLeaves; then Django.
+they are read; then FinishWhenClientLeaves; then DonePolls (reducer.shortpixel.fast), which answers
+polls of done items on reducer.php itself; then Django.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ django_application = get_asgi_application()
 # Imported once Django is set up: the guard reaches the models and DRF.
 from reducer import log_redaction  # noqa: E402
 from reducer.request_guard import RefuseBodiesEarly  # noqa: E402
+from reducer.shortpixel.fast import DonePolls  # noqa: E402
 
 log_redaction.install()
-application = RefuseBodiesEarly(FinishWhenClientLeaves(django_application))
+application = RefuseBodiesEarly(FinishWhenClientLeaves(DonePolls(django_application)))

@@ -379,6 +379,25 @@ SETTINGS: tuple[Setting, ...] = (
         "Most URLs one reducer.php request may carry (more: Status -107).",
         minimum=1,
     ),
+    Setting(
+        "REDUCER_KEY_CACHE_SECONDS",
+        5.0,
+        float,
+        "ShortPixel API",
+        "Seconds a web process keeps what an API key grants (its account, rate limit and allowed domains) for "
+        "answering polls of done items; a revoked key, a disabled account or a changed domain rule takes effect "
+        "within that time. 0: read on every poll.",
+        minimum=0,
+    ),
+    Setting(
+        "REDUCER_ANSWER_CACHE_ENTRIES",
+        20000,
+        int,
+        "ShortPixel API",
+        "Answers of done items each web process keeps (least recently used go first), so that a poll of done "
+        "items is answered without reading their files again. 0: none kept.",
+        minimum=0,
+    ),
     # --- Engine: image limits and quality floors -----------------------------------------
     Setting("REDUCER_LOSSY_FLOOR", 70.0, float, "Engine", "SSIMULACRA2 score every lossy variant reaches."),
     Setting("REDUCER_GLOSSY_FLOOR", 85.0, float, "Engine", "SSIMULACRA2 score every glossy variant reaches."),

@@ -35,35 +35,31 @@ def _face(path: str) -> str:
     return "shortpixel" if path.endswith(".php") else "other"
 
 
-def _begin(request: HttpRequest) -> tuple[float, contextvars.Token]:
-    offered = request.headers.get("X-Request-ID", "")
+def begin(offered: str) -> tuple[float, contextvars.Token]:
+    """Start timing a request; its id is ``offered`` (the client's X-Request-ID) when sane."""
     return time.perf_counter(), request_id.set(offered if _SANE_ID.fullmatch(offered) else uuid.uuid4().hex)
 
 
-def _finish(request: HttpRequest, response: HttpResponse, started: float, token: contextvars.Token) -> HttpResponse:
+def finish(
+    method: str, path: str, endpoint: str, status: int, account_id: int | None, started: float, token: contextvars.Token
+) -> str:
+    """Record an answered request (metrics, log event); its id, for the answer's X-Request-ID."""
     seconds = time.perf_counter() - started
-    face = _face(request.path)
-    match = request.resolver_match
-    endpoint = match.route if match is not None else "unmatched"
+    face = _face(path)
     if settings.REDUCER_METRICS:
-        metrics.record_request(face, endpoint, response.status_code, seconds)
+        metrics.record_request(face, endpoint, status, seconds)
     current = request_id.get()
-    response["X-Request-ID"] = current
-    # DRF puts the authenticated account on the underlying request; an unevaluated lazy user
-    # (the admin's session) is left alone, so logging never costs a session lookup.
-    user = request.__dict__.get("user")
-    account_id = user.pk if type(user) is Account else None
     log.info(
         "%s %s %s %.1f ms",
-        request.method,
-        request.path,
-        response.status_code,
+        method,
+        path,
+        status,
         seconds * 1000,
         extra={
             "event": "request",
-            "method": request.method,
-            "path": request.path,
-            "status": response.status_code,
+            "method": method,
+            "path": path,
+            "status": status,
             "face": face,
             "endpoint": endpoint,
             "account_id": account_id,
@@ -71,6 +67,22 @@ def _finish(request: HttpRequest, response: HttpResponse, started: float, token:
         },
     )
     request_id.reset(token)
+    return current
+
+
+def _begin(request: HttpRequest) -> tuple[float, contextvars.Token]:
+    return begin(request.headers.get("X-Request-ID", ""))
+
+
+def _finish(request: HttpRequest, response: HttpResponse, started: float, token: contextvars.Token) -> HttpResponse:
+    match = request.resolver_match
+    endpoint = match.route if match is not None else "unmatched"
+    # DRF puts the authenticated account on the underlying request; an unevaluated lazy user
+    # (the admin's session) is left alone, so logging never costs a session lookup.
+    user = request.__dict__.get("user")
+    account_id = user.pk if type(user) is Account else None
+    status = response.status_code
+    response["X-Request-ID"] = finish(request.method, request.path, endpoint, status, account_id, started, token)
     return response
 
 

@@ -157,7 +157,9 @@ class WebServer(ServiceProcess):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = ["uvicorn", "reducer.asgi:application", "--host", "127.0.0.1", "--port", str(self.port)]
-        super().__init__("web", [*command, "--log-level", "warning"], REDUCER_PUBLIC_URL=self.url)
+        # Tests change keys, accounts and domain rules and expect the next request to see it.
+        fresh = {"REDUCER_KEY_CACHE_SECONDS": "0"}
+        super().__init__("web", [*command, "--log-level", "warning"], REDUCER_PUBLIC_URL=self.url, **fresh)
         wait_for(self._healthy, timeout=30, interval=0.1, message="the web server did not start")
 
     def _healthy(self) -> bool:

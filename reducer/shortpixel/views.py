@@ -32,7 +32,7 @@ from optimizer.pooled import in_pool
 from optimizer.sources import fetch_policy
 from optimizer.waiting import wait_until_settled
 
-from . import render, wire
+from . import answers, render, wire
 from .status import FOR_ERROR_CODE, Status, status_body
 
 UPLOAD_REFERENCE = re.compile(r"/u/(?P<sha256>[0-9a-f]{64})/")
@@ -53,12 +53,12 @@ class Entry:
     asked: render.Asked | None = None  # None: what the item makes
 
 
-def _answer(body: dict | list) -> JsonResponse:
+def respond(body: dict | list) -> JsonResponse:
     return JsonResponse(body, safe=False)
 
 
 def _refuse(status: Status, message: str = "") -> JsonResponse:
-    return _answer({"Status": status_body(status, message)})
+    return respond({"Status": status_body(status, message)})
 
 
 def _account(data: dict, *, work: bool = False) -> Account:
@@ -99,10 +99,23 @@ def _item_ids(entries: list[Entry]) -> list:
     return [entry.item.pk for entry in entries if entry.item]
 
 
+def _answer_key(entry: Entry, item: Item) -> answers.AnswerKey | None:
+    """Where a done item's answer to this entry is kept; None while the item is not done."""
+    if item.status != Item.Status.DONE:
+        return None
+    return answers.AnswerKey(item.pk, item.generation, entry.original_url, entry.asked)
+
+
 def _items_as_read(entries: list[Entry]) -> dict:
-    """The entries' items as preparing the request read them, with their variants (one query)."""
+    """The entries' items as preparing the request read them, with the variants of those whose
+    answer is not kept (one query, none when all are)."""
     items = {entry.item.pk: entry.item for entry in entries if entry.item}
-    prefetch_related_objects(list(items.values()), "variants")
+    unanswered = {
+        entry.item.pk: entry.item
+        for entry in entries
+        if entry.item and ((key := _answer_key(entry, entry.item)) is None or answers.kept(key) is None)
+    }
+    prefetch_related_objects(list(unanswered.values()), "variants")
     return items
 
 
@@ -112,16 +125,30 @@ def _render_read_again(entries: list[Entry], data: dict) -> dict | list:
     return _render(entries, data, {item.pk: item for item in items})
 
 
+def _result(entry: Entry, items: dict) -> dict:
+    if entry.refusal:
+        return render.failure(entry.original_url, *entry.refusal)
+    item = items[entry.item.pk]
+    key = _answer_key(entry, item)
+    if key is None:
+        return render.item_result(item, entry.original_url, entry.asked)
+    result = answers.kept(key)
+    if result is None:
+        result = render.item_result(item, entry.original_url, entry.asked)
+        answers.keep(key, result)
+    return result
+
+
 def _render(entries: list[Entry], data: dict, items: dict) -> dict | list:
     results = []
     for entry in entries:
-        if entry.refusal:
-            result = render.failure(entry.original_url, *entry.refusal)
-        else:
-            result = render.item_result(items[entry.item.pk], entry.original_url, entry.asked)
-        if entry.key:
-            result["Key"] = entry.key
-        results.append(result)
+        result = _result(entry, items)
+        results.append({**result, "Key": entry.key} if entry.key else result)
+    return framed(results, data)
+
+
+def framed(results: list[dict], data: dict) -> dict | list:
+    """The results as the request's client reads them."""
     if "returndatalist" in data:
         # The plugin maps results to its sizes by index and requires its list back, as sent.
         return {
@@ -145,7 +172,7 @@ async def _work_and_answer(prepare, request: HttpRequest) -> JsonResponse:
     if answer is None:
         await wait_until_settled(_item_ids(entries), wire.wait_seconds(data))
         answer = await in_pool(_render_read_again, entries, data)
-    return _answer(answer)
+    return respond(answer)
 
 
 # --- reducer.php: URLs ------------------------------------------------------------------------
@@ -319,7 +346,7 @@ def _plain(handler):
     @csrf_exempt
     async def view(request: HttpRequest) -> JsonResponse:
         try:
-            return _answer(await in_pool(handler, request))
+            return respond(await in_pool(handler, request))
         except wire.WireError as refused:
             return _refuse(refused.status, refused.message)
 

@@ -1,0 +1,170 @@
+"""Polls of done items on reducer.php, answered in front of Django.
+
+Clients re-POST the same URLs every second or two until their results are done, and again later;
+most reducer.php requests are such polls. Through Django's request handling, middleware and view, one
+cost about 11 ms of CPU, and two cores answered fewer than 200 a second. This ASGI layer answers
+a poll when everything it needs is at hand: a plain request (no wait, no refresh, only URLs the
+view would accept), a key that authenticates (accounts.grants, kept a few seconds), every URL
+allowed by the account's domain rules, and every item either pending or done with its answer kept
+(reducer.shortpixel.answers). It reads the items' states in one query, counts the request against
+the key's rate limit like the view, and sends what the view would send: the same JSON bytes
+(rendered by the view's own code) and the headers of the view's last answer. Anything else goes to
+Django with the body replayed, and nothing is counted twice: the request is counted last, only
+once it is known to be answered here. Charges, refreshes, uploads, waits and refusals are
+the view's alone.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from django.conf import settings
+
+from accounts import grants, throttling
+from accounts.keys import KeyRejected
+from optimizer import services
+from optimizer.fetch import FetchError, check_url
+from optimizer.models import Item
+from optimizer.pooled import in_pool
+from optimizer.sources import fetch_policy
+from reducer import request_log
+from reducer.request_guard import ASGIApp, Message, Receive, Scope, Send
+
+from . import answers, render, views, wire
+from .render import Asked
+
+PATH = "/v2/reducer.php"
+ENDPOINT = "v2/reducer.php"  # the view's route, as metrics and logs name it
+# A poll of the most URLs a request may carry, with long URLs, stays far below this.
+MOST_BODY_BYTES = 256 * 1024
+PENDING = {Item.Status.QUEUED, Item.Status.RUNNING}
+
+
+class DonePolls:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        # The view's answer headers (what Django's middleware adds), learnt from its last answer.
+        self.headers: list[tuple[bytes, bytes]] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != PATH:
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length", b"")
+        if self.headers is None or not length.isdigit() or int(length) > MOST_BODY_BYTES:
+            await self.app(scope, receive, self._learning(send))
+            return
+        started, token = request_log.begin(headers.get(b"x-request-id", b"").decode("latin-1"))
+        received: list[Message] = []
+        answer = None
+        try:
+            body = await _whole_body(receive, received)
+            if body is not None:
+                answer = await answered(body)
+        finally:
+            if answer is None:
+                request_log.request_id.reset(token)
+        if answer is None:
+            await self.app(scope, _replaying(received, receive), self._learning(send))
+            return
+        request_id = request_log.finish("POST", PATH, ENDPOINT, 200, None, started, token)
+        own = {b"content-length": str(len(answer)).encode(), b"x-request-id": request_id.encode()}
+        response_headers = [(name, own.get(name.lower(), value)) for name, value in self.headers]
+        await send({"type": "http.response.start", "status": 200, "headers": response_headers})
+        await send({"type": "http.response.body", "body": answer})
+
+    def _learning(self, send: Send) -> Send:
+        async def send_and_learn(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                self.headers = [(name, value) for name, value in message["headers"] if name.lower() != b"set-cookie"]
+            await send(message)
+
+        return send_and_learn
+
+
+async def _whole_body(receive: Receive, received: list[Message]) -> bytes | None:
+    """The request body, every message kept in ``received``; None if the client left first."""
+    parts = []
+    while True:
+        message = await receive()
+        received.append(message)
+        if message["type"] != "http.request":
+            return None
+        parts.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(parts)
+
+
+def _replaying(received: list[Message], receive: Receive) -> Receive:
+    pending = list(received)
+
+    async def replay() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replay
+
+
+async def answered(body: bytes) -> bytes | None:
+    """The view's answer to this reducer.php body if it is a poll this layer answers, else None."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    wanted = _wanted(data) if isinstance(data, dict) else None
+    if wanted is None:
+        return None
+    results = await in_pool(_results, data["key"], wanted)
+    return None if results is None else views.respond(views.framed(results, data)).content
+
+
+def _wanted(data: dict) -> list[tuple[str, Asked, str]] | None:
+    """Each URL with what it asks and the identity of its item, if the request is a plain poll
+    (no wait, no refresh, nothing the view would refuse)."""
+    key, urls = data.get("key"), data.get("urllist")
+    if not isinstance(key, str) or not isinstance(urls, list):
+        return None
+    if not 0 < len(urls) <= settings.REDUCER_SHORTPIXEL_MAX_URLS:
+        return None
+    wanted = []
+    try:
+        if wire.wait_seconds(data) or wire.flag(data.get("refresh"), default=False):
+            return None
+        policy = fetch_policy()
+        for index, url in enumerate(urls):
+            if not isinstance(url, str):
+                return None
+            check_url(url, policy)
+            asked = wire.asked(wire.per_url_options(data, index), data)
+            wanted.append((url, asked, services.url_identity(url, asked.spec)))
+    except (wire.WireError, FetchError):
+        return None
+    return wanted
+
+
+def _results(key: str, wanted: list[tuple[str, Asked, str]]) -> list[dict] | None:
+    """Each URL's result, when all are pending or done with a kept answer; the request is then
+    counted against the key's rate limit (None if over it: the view refuses it)."""
+    try:
+        grant = grants.grant(key)
+    except KeyRejected:
+        return None
+    if not all(grant.allows_url(url) for url, _, _ in wanted):
+        return None
+    states = services.item_states(grant.account_id, (identity for _, _, identity in wanted))
+    results = []
+    for url, asked, identity in wanted:
+        state = states.get(identity)
+        if state is None:
+            return None
+        if state.status in PENDING:
+            results.append(render.pending(url))
+            continue
+        kept = answers.kept(answers.AnswerKey(state.id, state.generation, url, asked))
+        if state.status != Item.Status.DONE or kept is None:
+            return None
+        results.append(kept)
+    if not throttling.hit(grant.key_digest, grant.rate_limit_per_minute, time.time()).allowed:
+        return None
+    return results
