@@ -71,7 +71,7 @@ class Choice:
 @dataclass
 class Calibration:
     """How far probe scores on the tile sample read above the verifier on this image, learnt per job and
-    shared by every format's search, so later searches aim right the first time."""
+    shared by the formats' searches (see the job's calibrations), so later searches aim right the first time."""
 
     offsets: list[float] = field(default_factory=list)
 
@@ -92,6 +92,7 @@ class Search:
     calibration: Calibration = field(default_factory=Calibration)
     work: Work = field(default_factory=Work)  # counts the calls below that are not answered from a cache
     _probes: dict[Setting, float] = field(default_factory=dict)
+    _sample_bytes: dict[Setting, int] = field(default_factory=dict)  # a probe's encoded tiles, summed
     _full: dict[Setting, bytes] = field(default_factory=dict)
     _scores: dict[Setting, float] = field(default_factory=dict)  # verified, by setting
     _previews: dict[Setting, Image.Image] = field(default_factory=dict)  # whole-picture, for encode_preview
@@ -132,7 +133,9 @@ class Search:
             return image
         if picture is self.picture:
             return decode_first(self.full(setting))  # the final bytes, if this setting wins
-        return decode_first(self.codec.encode(picture, setting))
+        data = self.codec.encode(picture, setting)
+        self._sample_bytes[setting] = self._sample_bytes.get(setting, 0) + len(data)
+        return decode_first(data)
 
     def _verified_score(self, setting: Setting) -> float:
         """The score of ``setting`` on every pixel (on the verifier's larger sample above its bound).
@@ -240,16 +243,45 @@ class Search:
         """The smallest verified encode over all ladders, or None when none reaches the floor."""
         verify_floor = floor + SAMPLE_MARGIN if self.verifier.sampled else floor
         probe_floor = verify_floor + self.calibration.margin() if self.reference.sampled else verify_floor
-        best: Choice | None = None
+        found = []
         for ladder in ladders:
             index = self.lowest_passing(ladder, probe_floor, start(ladder))
-            if index is None:
-                continue
-            index = self._refined(ladder, index, probe_floor)
+            if index is not None:
+                found.append((ladder, index))
+        found.sort(key=lambda candidate: self._sample_size(candidate[0][candidate[1]]))  # likeliest winner first
+        best: Choice | None = None
+        for ladder, index in found:
+            if best is not None and best.setting in self._sample_bytes:
+                aimed = self._aimed(ladder, index, best, verify_floor)
+                if aimed is None:
+                    continue
+                index, probe_floor = aimed
+            else:
+                index = self._refined(ladder, index, probe_floor)
             choice = self._verified(ladder, index, probe_floor, verify_floor)
             if choice is not None and (best is None or len(choice.data) < len(best.data)):
                 best = choice
         return best
+
+    def _sample_size(self, setting: Setting) -> int:
+        """The sample tiles' bytes at ``setting`` as probed (at its probe speed if only that was), or 0
+        when the probes were whole-picture encodes."""
+        return self._sample_bytes.get(setting) or self._sample_bytes.get(setting.for_probe(), 0)
+
+    def _aimed(self, ladder: tuple[Setting, ...], index: int, best: Choice, floor: float) -> tuple[int, float] | None:
+        """Where on ``ladder`` to verify, and at what probe floor, after another ladder's ``best`` was
+        verified from sample probes; None when ``ladder`` cannot beat it. The offset ``best`` measured
+        between its probes and the verifier aims this ladder's probes at the floor as every pixel reads
+        it (tiles misread the ladders of one codec by about the same), and where the sample's bytes a
+        step below that are no smaller than ``best``'s, the ladder is left: sizes of the same tiles keep
+        their order in full encodes (full over tiles is one ratio within a few % across ladders). That
+        saves a full encode and its descents. Probes at the final speed."""
+        kept = self._sample_bytes[best.setting]
+        probe_floor = floor + self.probe(best.setting) - best.score + DESCENT_SLACK
+        aimed = self.lowest_passing(ladder, probe_floor, index, fast=False)
+        if aimed is None or (aimed > 0 and self._sample_bytes.get(ladder[aimed - 1], 0) >= kept):
+            return None
+        return aimed, probe_floor
 
     def fit_size(self, ladder: tuple[Setting, ...], budget: int) -> Choice:
         """The highest setting whose full encode fits ``budget`` bytes (size grows with the setting)."""

@@ -3,13 +3,13 @@
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from optimizer.engine.codecs import CODECS, Picture
 from optimizer.engine.metadata import Meta
 from optimizer.engine.metric import Reference
 from optimizer.engine.quality import Search
-from optimizer.engine.spec import Format, Mode, Spec
+from optimizer.engine.spec import Format, Limits, Mode, Spec
 
 from .conftest import photo
 
@@ -81,3 +81,25 @@ def test_the_final_speed_search_goes_on_down_while_it_holds(corpus: Path) -> Non
     refined = search._refined(ladder, fast, floor)
     assert refined == _lowest(final_scores, floor) < fast - 3
     assert len(search._probes) <= 12
+
+
+def test_a_ladder_that_cannot_undercut_the_verified_one_is_not_encoded_in_full():
+    # A sampled picture (two tiles probed, every pixel verified) and the three JPEG glossy ladders: once
+    # the ladder whose tiles encode smallest is verified, the others are aimed with the offset it
+    # measured, and those whose tiles a step below that are no smaller are never encoded in full.
+    source = photo(1024, 1024).filter(ImageFilter.GaussianBlur(1))
+    picture = Picture((source,), Meta())
+    probes, verifier = Reference(source, Limits().metric_pixels), Reference(source, Limits().verify_pixels)
+    assert probes.sampled and not verifier.sampled
+    ladders = CODECS[Format.JPEG].grid(Mode.GLOSSY, picture, Spec(targets=()))
+    assert len(ladders) == 3
+
+    def searched(ladders: tuple) -> tuple:
+        search = Search(CODECS[Format.JPEG], picture, probes, verifier)
+        return search.meet_floor(ladders, 85.0, lambda ladder: len(ladder) // 2), search.work
+
+    alone = [searched((ladder,)) for ladder in ladders]
+    together, work = searched(ladders)
+    assert len(together.data) == min(len(choice.data) for choice, _ in alone)
+    assert together.score >= 85.0
+    assert work.encodes <= 2 < sum(made.encodes for _, made in alone)
