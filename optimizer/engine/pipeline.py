@@ -94,9 +94,9 @@ class _Job:
     _lossless: dict[Format, Lossless] = field(default_factory=dict)
     # Tiles misjudge palette banding and transform-codec artefacts by unrelated amounts (a smooth
     # wallpaper: +30 points for a palette, +1 for WebP), so each kind learns its own offset. WebP starts
-    # from what the formats before it learnt but keeps its own offsets to itself: its full encodes spread
-    # bits over the frame unlike its tiles, so its tiles read 2.7-4.4 points above every pixel on a photo
-    # where mozjpeg's and AVIF's read 1.2, and an AVIF search aimed by them paid a full encode to step down.
+    # from what the formats before it learnt but keeps its own offsets to itself: on a photo where the
+    # sample read 1.2 points above every pixel for mozjpeg and AVIF, it read 2.7-4.4 above for WebP, and
+    # an AVIF search aimed by WebP's offsets paid a full encode to step back down.
     _calibrations: dict[bool, Calibration] = field(default_factory=dict)
     work: Work = field(default_factory=Work)  # every search's calls and the lossless encodes
 

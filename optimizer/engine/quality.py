@@ -7,7 +7,10 @@ Where a codec offers a faster probe speed (AVIF), the search runs at that speed 
 below at the final speed. The chosen setting is encoded in full once and verified on every pixel (on
 a larger sample above ``Limits.verify_pixels``), stepping up the ladder if it falls short, and
 stepping down when it clears the floor by a point or more: the sample's offset from the verifier,
-measured at that setting, locates the floor on every pixel better than any prior margin. Probes are
+measured at that setting, locates the floor on every pixel better than any prior margin. Where a
+format has several ladders (JPEG's encoders and subsamplings, AVIF's 4:4:4 and 4:2:0), the one whose
+sample encodes smallest is verified first, and each other is aimed with the offset that verification
+measured, and verified only if its sample a step below that still encodes smaller. Probes are
 cached per job and every search starts from the bracket the cached points already give, so the
 re-searches after a verification and the lossy and glossy searches of one format pay only for
 points not yet visited.
