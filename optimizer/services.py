@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts import credits, origins, sealing
@@ -172,10 +172,27 @@ class ItemState(NamedTuple):
 
 
 def item_states(account_id: int, identities: Iterable[str]) -> dict[str, ItemState]:
-    """Where the account's items of these identities stand, by identity: one query, and no model
-    instances made, for polls that need no more."""
-    rows = Item.objects.filter(account_id=account_id, identity__in=set(identities))
-    return {row[0]: ItemState(*row[1:]) for row in rows.values_list("identity", "pk", "generation", "status")}
+    """Where the account's items of these identities stand, by identity, for polls that need no
+    more. One query in plain SQL: building it through the ORM cost ten times more CPU than running it."""
+    wanted = list(set(identities))
+    if not wanted:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(_ITEM_STATES.format(", ".join(["%s"] * len(wanted))), [account_id, *wanted])
+        rows = cursor.fetchall()
+    item_id = Item._meta.pk.to_python  # the database's own form of a UUID (text on SQLite)
+    return {identity: ItemState(item_id(pk), generation, status) for identity, pk, generation, status in rows}
+
+
+def _item_states_sql() -> str:
+    quote = connection.ops.quote_name
+    field = Item._meta.get_field
+    columns = ", ".join(quote(field(name).column) for name in ("identity", "id", "generation", "status"))
+    where = f"{quote(field('account').column)} = %s AND {quote(field('identity').column)} IN ({{}})"
+    return f"SELECT {columns} FROM {quote(Item._meta.db_table)} WHERE {where}"
+
+
+_ITEM_STATES = _item_states_sql()
 
 
 def _existing(account: Account, wanted: list[tuple[Key, Spec]]) -> dict[str, Item]:

@@ -16,8 +16,10 @@ the view's alone.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
+from collections.abc import Sequence
 
 from django.conf import settings
 
@@ -39,6 +41,8 @@ ENDPOINT = "v2/reducer.php"  # the view's route, as metrics and logs name it
 # A poll of the most URLs a request may carry, with long URLs, stays far below this.
 MOST_BODY_BYTES = 256 * 1024
 PENDING = {Item.Status.QUEUED, Item.Status.RUNNING}
+# One URL of a poll: the URL, what it asks, the identity of its item.
+Wanted = tuple[str, Asked, str]
 
 
 class DonePolls:
@@ -108,18 +112,27 @@ def _replaying(received: list[Message], receive: Receive) -> Receive:
 
 async def answered(body: bytes) -> bytes | None:
     """The view's answer to this reducer.php body if it is a poll this layer answers, else None."""
+    poll = _poll(body)
+    if poll is None:
+        return None
+    data, wanted = poll
+    results = await in_pool(_results, data["key"], wanted)
+    return None if results is None else views.respond(views.framed(results, data)).content
+
+
+@functools.lru_cache(maxsize=1024)
+def _poll(body: bytes) -> tuple[dict, tuple[Wanted, ...]] | None:
+    """The request, and what each of its URLs asks, if the body is a plain poll. A client sends
+    the same body on every poll: it is read once. Neither is changed by anyone."""
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return None
     wanted = _wanted(data) if isinstance(data, dict) else None
-    if wanted is None:
-        return None
-    results = await in_pool(_results, data["key"], wanted)
-    return None if results is None else views.respond(views.framed(results, data)).content
+    return None if wanted is None else (data, tuple(wanted))
 
 
-def _wanted(data: dict) -> list[tuple[str, Asked, str]] | None:
+def _wanted(data: dict) -> list[Wanted] | None:
     """Each URL with what it asks and the identity of its item, if the request is a plain poll
     (no wait, no refresh, nothing the view would refuse)."""
     key, urls = data.get("key"), data.get("urllist")
@@ -143,7 +156,7 @@ def _wanted(data: dict) -> list[tuple[str, Asked, str]] | None:
     return wanted
 
 
-def _results(key: str, wanted: list[tuple[str, Asked, str]]) -> list[dict] | None:
+def _results(key: str, wanted: Sequence[Wanted]) -> list[dict] | None:
     """Each URL's result, when all are pending or done with a kept answer; the request is then
     counted against the key's rate limit (None if over it: the view refuses it)."""
     try:
