@@ -176,6 +176,7 @@ def test_what_is_not_a_plain_poll_of_known_items_goes_to_the_view(done, served):
     served.answered_by_django({"key": key, "urllist": [*URLS, "ftp://images.example.com/a.jpg"]})
     served.answered_by_django({"key": "A" * 20, "urllist": URLS})
     served.answered_by_django({"key": key, "urllist": URLS, "lossy": 7})
+    served.answered_by_django({"key": key, "urllist": URLS, "plugin_version": "x" * 40_000})  # a large body
     assert Item.objects.filter(account=account).count() == len(URLS) + 1
 
 
