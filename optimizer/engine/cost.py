@@ -3,7 +3,8 @@
 Each kind of variant (mode and output format) costs a fixed part, a part per megapixel up to the
 size the engine verifies on every pixel (``Limits.verify_pixels``, 4.5 MP) and a smaller part per
 megapixel above it, where the search's probes and the verification score a fixed sample of tiles
-and only the decode and the full-size encodes still grow with the pixels. All three depend on the
+and only the decode, the full-size encodes and one check of the choice on every pixel (about 0.1
+CPU-s per megapixel) still grow with the pixels. All three depend on the
 source's format: a JPEG photo searches differently from a PNG graphic. An animation counts the
 pixels of all its frames. A resized image costs its decode and resampling per source megapixel,
 and its variants at the output's size.

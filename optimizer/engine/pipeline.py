@@ -117,10 +117,13 @@ class _Job:
                 if not probes.sampled
                 else self.reference(flattened, max(self.limits.verify_pixels, self.limits.metric_pixels))
             )
+            whole = self.reference(flattened, self.limits.max_pixels) if verifier.sampled else None
             calibration = self._calibrations.setdefault(fmt in PALETTE_FORMATS, Calibration())
             if fmt is Format.WEBP:
                 calibration = Calibration(list(calibration.offsets))
-            self._searches[fmt] = Search(CODECS[fmt], self.picture, probes, verifier, calibration, self.work)
+            self._searches[fmt] = Search(
+                CODECS[fmt], self.picture, probes, verifier, calibration, self.work, whole=whole
+            )
         return self._searches[fmt]
 
     def lossless(self, fmt: Format) -> Lossless:
