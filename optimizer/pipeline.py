@@ -44,6 +44,7 @@ def engine_limits() -> Limits:
         max_frames=settings.REDUCER_MAX_FRAMES,
         max_bytes=settings.REDUCER_MAX_BYTES,
         max_decode_bytes=settings.REDUCER_MAX_DECODE_BYTES,
+        memory_budget=settings.REDUCER_WORKER_MEMORY_BUDGET,
     )
 
 

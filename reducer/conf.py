@@ -427,6 +427,17 @@ SETTINGS: tuple[Setting, ...] = (
         "header and refused before decoding (64 MiB: a 22-megapixel colour photo).",
         minimum=1,
     ),
+    Setting(
+        "REDUCER_WORKER_MEMORY_BUDGET",
+        320 * 1024 * 1024,
+        int,
+        "Engine",
+        "Most memory one item may add to a worker, estimated from the header and the variants asked before "
+        "decoding (each encoder's measured bytes per pixel): a WebP or AVIF conversion over it is not made "
+        "(answered as not possible), an image whose own format does not fit is refused as too large. A worker "
+        "holds 140-180 MB before its first item: 320 MiB keeps it under 512 MB.",
+        minimum=1,
+    ),
     # --- Native API: /api/v1 ---------------------------------------------------------------
     Setting(
         "REDUCER_SYNC_MAX_BYTES",

@@ -134,8 +134,8 @@ class ServiceProcess:
 class Cluster(ServiceProcess):
     """A real ``manage.py qcluster``."""
 
-    def __init__(self) -> None:
-        super().__init__("cluster", [str(ROOT / "manage.py"), "qcluster"])
+    def __init__(self, **env: str) -> None:
+        super().__init__("cluster", [str(ROOT / "manage.py"), "qcluster"], **env)
 
     def worker_pids(self) -> set[int]:
         """PIDs of the cluster's child processes (sentinel, monitor, pusher, workers)."""

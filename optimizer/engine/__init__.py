@@ -2,7 +2,10 @@
 
 - Input is sniffed from the bytes against an allowlist (JPEG, PNG, GIF, WebP, AVIF, BMP, TIFF);
   byte, pixel (summed over frames) and frame limits are checked on the header, before decoding;
-  Pillow's decompression-bomb warning is an error. Every failure is an ``EngineError`` with a
+  Pillow's decompression-bomb warning is an error. The memory each target will take is estimated
+  from the header too (``memory.plan``, ``Limits.memory_budget``): a WebP or AVIF conversion over
+  the budget is returned with ``data=None`` and the reason, an image whose own format does not fit
+  is refused as image_too_large. Every failure is an ``EngineError`` with a
   stable ``code``: unsupported_format, corrupt_image, truncated_image (a corrupt_image),
   image_too_large, decompression_bomb (an image_too_large), target_unreachable, invalid_spec.
 - EXIF orientation is applied first; resize (cover, contain, smart crop, fit) comes next.

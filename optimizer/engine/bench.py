@@ -52,12 +52,15 @@ from PIL import Image
 from ssimulacra2 import compute_ssimulacra2
 from ssimulacra2 import ssimulacra2 as package
 
-from . import EngineError, Format, Mode, Spec, Target, Variant, corpus, metric, optimize, wordpress
+from . import EngineError, Format, Limits, Mode, Spec, Target, Variant, corpus, metric, optimize, wordpress
 from .codecs import flatten
 from .decode import Source, decode
 from .metadata import is_srgb
 from .metric import BACKGROUNDS, Reference
 from .pipeline import is_photo
+
+# The engine's work on every image, whatever memory a service's worker allows an item
+UNBOUNDED = Limits(memory_budget=1 << 62)
 
 EXTENSIONS = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".tif", ".tiff"}
 KINDS = (
@@ -428,7 +431,7 @@ def _full_size(
         if lossy_only and mode is Mode.LOSSLESS:
             continue
         start = time.process_time()
-        variant = optimize(data, Spec(targets=(Target(mode, fmt),))).variants[0]
+        variant = optimize(data, Spec(targets=(Target(mode, fmt),)), UNBOUNDED).variants[0]
         cpu = time.process_time() - start
         served = variant.data if variant.smaller else None
         row = _row(source, served, mode, cpu, refs)
@@ -468,7 +471,7 @@ def _set_runs(name: str, data: bytes, source: Source, out) -> list[SetRun]:
     runs = []
     for set_name, targets in SHORTPIXEL_SETS.items():
         start = _cpu_seconds()
-        variants = optimize(data, Spec(targets=targets)).variants
+        variants = optimize(data, Spec(targets=targets), UNBOUNDED).variants
         runs.append(SetRun(name, cls, mp, set_name, _cpu_seconds() - start, variants, len(data)))
     cpu = ", ".join(f"{run.set_name} {run.cpu:.2f}" for run in runs)
     print(f"{name}: {cls}, {mp:.2f} MP, ShortPixel set {cpu} CPU-s", file=out, flush=True)
@@ -530,7 +533,7 @@ def _cpu_seconds() -> float:
 def _lossless_check(name: str, data: bytes, source: Source) -> LosslessCheck:
     fmt = Format.PNG if source.pil_format == "GIF" else None
     start = _cpu_seconds()
-    variant = optimize(data, Spec(targets=(Target(Mode.LOSSLESS, fmt),))).variants[0]
+    variant = optimize(data, Spec(targets=(Target(Mode.LOSSLESS, fmt),)), UNBOUNDED).variants[0]
     engine_cpu = _cpu_seconds() - start
     start = _cpu_seconds()
     tool = TOOLS[source.pil_format](data, source)
@@ -570,7 +573,7 @@ def _thumbnail(name: str, size: str, data: bytes, out) -> Thumbnail:
     """The lossy set on one WordPress size, every lossy variant re-scored on the whole image."""
     source = decode(data)
     start = time.process_time()
-    variants = optimize(data, Spec(targets=THUMBNAIL_SET)).variants
+    variants = optimize(data, Spec(targets=THUMBNAIL_SET), UNBOUNDED).variants
     cpu = time.process_time() - start
     original = variants[0]
     lossy_original = original.size if original.smaller else len(data)

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from . import EngineError, Format, Mode, Resize, ResizeMode, Spec, Target, corpus, cost, optimize
-from .bench import EXTENSIONS, _cpu_seconds
+from .bench import EXTENSIONS, UNBOUNDED, _cpu_seconds
 from .decode import decode
 from .resize import apply
 
@@ -116,7 +116,7 @@ class Measurements:
     def _measure(data: bytes, spec: Spec) -> float | None:
         started = _cpu_seconds()
         try:
-            optimize(data, spec)
+            optimize(data, spec, UNBOUNDED)
         except EngineError:
             return None
         return _cpu_seconds() - started

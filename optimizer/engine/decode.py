@@ -99,28 +99,30 @@ def _pillow_errors(data: bytes) -> Iterator[None]:
         raise CorruptImage(f"the image cannot be decoded: {exc}") from exc
 
 
-def _frame_count(im: Image.Image) -> int:
+def frame_count(im: Image.Image) -> int:
+    """The frames that will be decoded."""
     # An MPO is a JPEG followed by more pictures (the other eye, a preview): its first is the image.
     return 1 if im.format == "MPO" else getattr(im, "n_frames", 1)
+
+
+def kept_bands(im: Image.Image) -> int:
+    """Bands a pixel of the opened image keeps after ``_normalise``: 1 (L), 3 (RGB) or 4 (RGBA until
+    the alpha is known to be opaque)."""
+    if im.mode in ("P", "PA", "LA", "La", "RGBA", "RGBa") or "transparency" in im.info:
+        return 4
+    return 1 if len(ImageMode.getmode(im.mode).bands) == 1 else 3
 
 
 def _bytes_per_pixel(im: Image.Image) -> int:
     """Bytes a pixel takes as decoded or as kept after ``_normalise``, whichever is more."""
     descriptor = ImageMode.getmode(im.mode)
-    decoded = len(descriptor.bands) * int(descriptor.typestr[-1])
-    if im.mode in ("P", "PA", "LA", "La", "RGBA", "RGBa") or "transparency" in im.info:
-        kept = 4  # RGBA until the alpha is known to be opaque
-    elif len(descriptor.bands) == 1:
-        kept = 1
-    else:
-        kept = 3
-    return max(decoded, kept)
+    return max(len(descriptor.bands) * int(descriptor.typestr[-1]), kept_bands(im))
 
 
 def decoded_bytes(im: Image.Image) -> int:
     """Memory the decoded frames will take, from the header alone: width x height x frames x bytes per pixel."""
     width, height = im.size
-    return width * height * _frame_count(im) * _bytes_per_pixel(im)
+    return width * height * frame_count(im) * _bytes_per_pixel(im)
 
 
 def open_image(data: bytes, limits: Limits) -> Image.Image:
@@ -129,7 +131,7 @@ def open_image(data: bytes, limits: Limits) -> Image.Image:
         raise ImageTooLarge(f"{len(data)} bytes exceeds the limit of {limits.max_bytes}")
     with _pillow_errors(data):
         im = Image.open(io.BytesIO(data), formats=ALLOWED)
-        frames = _frame_count(im)  # a TIFF reads every page's header here
+        frames = frame_count(im)  # a TIFF reads every page's header here
         need = decoded_bytes(im)
     width, height = im.size
     if width < 1 or height < 1:
@@ -265,7 +267,7 @@ def decode(data: bytes, limits: Limits = Limits()) -> Source:
         exif = im.getexif()  # a PNG's EXIF may follow its pixels: this decodes them
         orientation = _orientation(exif)
         exif = _writable(exif)
-        frames, durations = _decode_frames(im, _frame_count(im), icc, orientation)
+        frames, durations = _decode_frames(im, frame_count(im), icc, orientation)
     if isinstance(xmp, str):
         xmp = xmp.encode()
     # All frames share one mode so encoders can write them as a sequence.

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from . import resize
+from . import memory, resize
 from .codecs import CODECS, Lossless, Picture, Setting, flatten
 from .decode import Source, decode
 from .errors import InvalidSpec
@@ -89,6 +89,7 @@ class _Job:
     limits: Limits
     picture: Picture
     altered: bool
+    left_out: dict[Target, str] = field(default_factory=dict)  # over the memory budget, with the reason
     _references: dict[tuple[bool, int], Reference] = field(default_factory=dict)
     _searches: dict[Format, Search] = field(default_factory=dict)
     _lossless: dict[Format, Lossless] = field(default_factory=dict)
@@ -145,6 +146,8 @@ class _Job:
 
     def variant(self, target: Target) -> Variant:
         fmt = target.format or default_format(self.source)
+        if target in self.left_out:
+            return self._variant(target, fmt, None, "", None, self.left_out[target])
         try:
             return self._encoded(target, fmt)
         except (OSError, ValueError, RuntimeError) as exc:
@@ -254,13 +257,16 @@ def _timed(job: _Job, target: Target) -> Variant:
 def optimize(data: bytes, spec: Spec, limits: Limits = Limits()) -> Result:
     """Every target of ``spec`` as a variant of the image in ``data``; raises an EngineError subclass."""
     _validate(spec)
+    plan = memory.plan(data, spec, limits)
+    spec = replace(spec, avif_speed=plan.avif_speed)
     source = decode(data, limits)
     frames = resize.apply(source.frames, spec.resize)
     filled = spec.background is not None and source.has_alpha
     if filled:
         frames = tuple(flatten(frame, spec.background) for frame in frames)
     picture = Picture(frames, meta_for(source, spec.metadata), source.durations, source.loop)
-    job = _Job(source, spec, limits, picture, altered=filled or frames[0].size != source.image.size)
+    altered = filled or frames[0].size != source.image.size
+    job = _Job(source, spec, limits, picture, altered, plan.left_out)
     variants = tuple(_timed(job, target) for target in spec.targets)
     width, height = source.image.size
     return Result(

@@ -74,3 +74,6 @@ class Limits:
     max_decode_bytes: int = 64 * 1024 * 1024
     metric_pixels: int = 524_288  # search probes score a sample of tiles of about this many pixels (two 512² tiles)
     verify_pixels: int = 4_500_000  # the chosen encode is scored on every pixel up to this, on tiles above
+    # Most memory one item may add to a worker, estimated before decoding (memory.plan): a worker holds
+    # 140-180 MB before its first item, so 320 MiB keeps it under 512 MB.
+    memory_budget: int = 320 * 1024 * 1024

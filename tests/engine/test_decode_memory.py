@@ -164,3 +164,81 @@ def test_a_decoded_candidate_holds_only_its_pixels(tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     held = int(run.stdout.strip().splitlines()[-1])
     assert held < 2 * width * height * 3, f"the decoded candidate holds {held / MB:.0f} MB"
+
+
+# --- the worker's memory budget (memory.plan): a whole job on each large input, in a fresh process ---
+
+WORKER_BOUND = 512 * MB
+
+_JOB = """
+import json, sys
+from optimizer.engine import EngineError, Format, Mode, Spec, Target, optimize
+import optimizer.engine.codecs
+
+def peak():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+
+targets = []
+for name in sys.argv[2].split(","):
+    mode, _, fmt = name.partition(":")
+    targets.append(Target(Mode(mode), Format(fmt) if fmt else None))
+data = open(sys.argv[1], "rb").read()
+before = peak()
+try:
+    result = optimize(data, Spec(targets=tuple(targets)))
+    outcome = {str(v.target.format or ""): [v.data is not None, v.setting, v.note] for v in result.variants}
+except EngineError as exc:
+    outcome = exc.code
+print(json.dumps({"outcome": outcome, "peak": peak() * 1024, "growth": (peak() - before) * 1024}))
+"""
+
+
+def run_job(path: Path, targets: str) -> dict:
+    """A whole job on ``path`` in a fresh process: its outcome (each variant's format: made, setting,
+    note; or the error code), its peak RSS and the growth the job caused."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.run(
+        [sys.executable, "-c", _JOB, str(path), targets], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    answer = json.loads(run.stdout.strip().splitlines()[-1])
+    print(f"{path.name} {targets}: peak {answer['peak'] / MB:.0f} MB, grew {answer['growth'] / MB:.0f} MB")
+    return answer
+
+
+def test_the_fax_with_its_avif_stays_under_512_mb(fax):
+    # A ShortPixel lossy request with +avif. The animated AVIF at speed 6 took 800 MB more (libaom's
+    # lookahead of whole frames, 1029 MB peak): over the budget, it is made at the lean speed.
+    answer = run_job(fax, "lossy,lossless,lossy:avif")
+    assert answer["outcome"]["avif"][0], answer
+    assert "speed 7" in answer["outcome"]["avif"][1]
+    assert answer["peak"] < WORKER_BOUND
+
+
+@pytest.mark.parametrize(
+    ("name", "size", "mode", "targets"),
+    [
+        # measured before the budget: 683 MB (lossy PNG), 617 (WebP), 717 (AVIF)
+        ("rgba.png", (4096, 4096), "RGBA", "lossy,lossy:webp,lossy:avif"),
+        # 471 MB for the lossy JPEG alone, 1006 with WebP, 1484 with AVIF
+        ("grey.jpg", (7071, 7071), "L", "lossy,lossy:webp,lossy:avif"),
+    ],
+)
+def test_an_image_whose_own_format_does_not_fit_is_refused_before_decoding(tmp_path, name, size, mode, targets):
+    path = tmp_path / name
+    Image.effect_noise(size, 40).convert(mode).save(path, **({"quality": 90} if name.endswith("jpg") else {}))
+    answer = run_job(path, targets)
+    assert answer["outcome"] == "image_too_large"
+    assert answer["growth"] < 8 * MB and answer["peak"] < WORKER_BOUND
+
+
+def test_a_photo_near_the_budget_makes_what_fits_and_leaves_out_the_rest(tmp_path):
+    # 10 MP colour: the JPEG and its WebP fit the budget, the AVIF (about 7.5 bytes a sample) does not.
+    path = tmp_path / "photo.jpg"
+    photo(3872, 2592).save(path, quality=90)
+    answer = run_job(path, "lossy,lossy:webp,lossy:avif")
+    made = {fmt: outcome[0] for fmt, outcome in answer["outcome"].items()}
+    assert made == {"": True, "webp": True, "avif": False}, answer
+    assert "over the memory budget" in answer["outcome"]["avif"][2]
+    assert answer["peak"] < WORKER_BOUND

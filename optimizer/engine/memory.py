@@ -1,0 +1,148 @@
+"""A worker's memory per item, estimated from the header and the targets before any pixel is decoded.
+
+An item adds to the worker what it holds throughout (the decoded frames, a resized copy), the
+metric's share (the probes' references and the verifier, on the first frame up to
+``Limits.verify_pixels``) and its costliest variant's encoder: the variants run one after another and
+what each frees is given back (``heap.release``). Encoders are costed per sample (pixel x band) of
+what they encode. The figures were fitted to the peak RSS growth of whole jobs in a fresh process
+(22 MP colour and 50 MP grey JPEGs, a 16.7 MP RGBA PNG, a 3-page fax TIFF; README, "Memory per
+item") so that each estimate lies above what was measured. Encoders alone, for scale: mozjpeg took
+241 MB on 50 MP grey (with or without progressive scans), libwebp 597 MB on 16.7 MP RGBA noise,
+libavif 433 MB on the same at speeds 6 and 8 alike; an animated AVIF took 715-800 MB for three 4 MP
+frames at speed 6 (libaom keeps a lookahead of whole frames) and 124-132 MB at speed 7.
+
+Above the budget a conversion (WebP or AVIF of another format) is left out with its reason, an
+animation's AVIF is first tried at the lean speed, and an item whose own format does not fit is
+refused as too large before it is decoded.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .decode import decoded_bytes, frame_count, kept_bands, open_image
+from .errors import ImageTooLarge
+from .resize import target_size
+from .spec import Format, Limits, Mode, Spec, Target
+
+MB = 1 << 20
+# Libraries' fixed allocations, the encoded outputs a job keeps and the metric's probe references.
+FIXED_BYTES = 32 * MB
+# The verification of the chosen encode: the decoded candidate and the reference's planes, on every
+# pixel of the first frame up to Limits.verify_pixels (on a sample of that size above it).
+METRIC_BYTES_PER_PIXEL = 20
+# An encoder's peak growth per sample (pixel x band) it encodes, with its search: fitted, rounded up.
+ENCODER_BYTES_PER_SAMPLE = {Format.JPEG: 4.0, Format.PNG: 5.6, Format.GIF: 5.6, Format.WEBP: 5.0, Format.AVIF: 7.5}
+# An animated AVIF's encoder, per sample of one frame, at speeds up to 6 and from ANIMATION_LEAN_SPEED.
+ANIMATED_AVIF_BYTES_PER_SAMPLE = 70.0
+ANIMATION_LEAN_SPEED = 7
+ANIMATED_AVIF_LEAN_BYTES_PER_SAMPLE = 11.0
+CONVERSIONS = (Format.WEBP, Format.AVIF)
+# Pillow's format names of the formats an item may keep as its own
+_NATIVE = {name: fmt for fmt in Format for name in (fmt.name, "MPO" if fmt is Format.JPEG else fmt.name)}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What an item may make within the budget: the AVIF speed to encode at and the targets left out,
+    each with its reason."""
+
+    avif_speed: int
+    left_out: dict[Target, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """The picture the encoders will see, as the header tells it."""
+
+    pixels: int  # of one frame, after any resize
+    frames: int
+    bands: int  # 1 (grey), 3 (colour) or 4 (with alpha)
+    held: int  # bytes held for the whole job: the decoded frames, and a resized or filled copy
+    source_bytes: int  # the encoded source
+
+    def encoder_bytes(self, fmt: Format, mode: Mode, avif_speed: int) -> float:
+        """The encoder's peak growth for ``fmt``: lossy targets may end on the lossless encoding, and
+        its cost is the same order, so one figure covers both."""
+        if fmt is Format.JPEG and mode is Mode.LOSSLESS:
+            return 2 * self.source_bytes  # the coefficients are transcoded in a child process
+        if fmt is Format.AVIF and mode is Mode.LOSSLESS:
+            return 0  # never encoded
+        if fmt is Format.JPEG:
+            # grey, or colour as mozjpeg holds it: about two samples a pixel (its figure was measured so)
+            bands = 1 if self.bands == 1 else 2
+        elif fmt in CONVERSIONS:
+            bands = 4 if self.bands == 4 else 3
+        else:
+            bands = self.bands
+        # WebP and AVIF encode grey frames as RGB: a converted copy of them all
+        copy = self.pixels * self.frames * bands if self.bands == 1 and fmt in CONVERSIONS else 0
+        if fmt is Format.AVIF and self.frames > 1:
+            lean = avif_speed >= ANIMATION_LEAN_SPEED
+            per_sample = ANIMATED_AVIF_LEAN_BYTES_PER_SAMPLE if lean else ANIMATED_AVIF_BYTES_PER_SAMPLE
+            return copy + per_sample * self.pixels * bands
+        return copy + ENCODER_BYTES_PER_SAMPLE[fmt] * self.pixels * self.frames * bands
+
+    def cost(self, fmt: Format, mode: Mode, avif_speed: int, limits: Limits) -> int:
+        """Bytes the item adds to the worker while it makes this variant."""
+        metric = 0 if mode is Mode.LOSSLESS else METRIC_BYTES_PER_PIXEL * min(self.pixels, limits.verify_pixels)
+        return math.ceil(FIXED_BYTES + self.held + metric + self.encoder_bytes(fmt, mode, avif_speed))
+
+
+def _shape(data: bytes, spec: Spec, limits: Limits) -> tuple[_Shape, Format | None]:
+    im = open_image(data, limits)
+    frames, bands = frame_count(im), kept_bands(im)
+    size = target_size(im.size, spec.resize) if spec.resize is not None else im.size
+    pixels = size[0] * size[1]
+    held = decoded_bytes(im)
+    if spec.resize is not None or (spec.background is not None and bands == 4):
+        held += pixels * frames * bands
+    return _Shape(pixels, frames, bands, held, len(data)), _NATIVE.get(im.format or "")
+
+
+def _formats(target: Target, native: Format | None) -> tuple[Format, ...]:
+    # A TIFF or BMP's own format is JPEG or PNG depending on its pixels: the costlier is assumed.
+    return (target.format,) if target.format else ((native,) if native else (Format.JPEG, Format.PNG))
+
+
+def estimates(data: bytes, spec: Spec, limits: Limits) -> dict[Target, int]:
+    """Bytes each of ``spec``'s targets is estimated to add to a worker, from the header alone."""
+    shape, native = _shape(data, spec, limits)
+    return {
+        target: max(shape.cost(fmt, target.mode, spec.avif_speed, limits) for fmt in _formats(target, native))
+        for target in spec.targets
+    }
+
+
+def _megabytes(size: float) -> str:
+    return f"{size / MB:.0f} MB"
+
+
+def plan(data: bytes, spec: Spec, limits: Limits) -> Plan:
+    """Check ``spec``'s targets against ``limits.memory_budget`` from the header alone.
+
+    A conversion that does not fit is left out (an animation's AVIF is first tried at the lean
+    speed); any other target that does not fit refuses the item with ``ImageTooLarge``."""
+    shape, native = _shape(data, spec, limits)
+    budget = limits.memory_budget
+    avif_speed = spec.avif_speed
+    left_out: dict[Target, str] = {}
+    for target in spec.targets:
+        formats = _formats(target, native)
+        need = max(shape.cost(fmt, target.mode, avif_speed, limits) for fmt in formats)
+        if need <= budget:
+            continue
+        fmt = formats[0]
+        if fmt is Format.AVIF and shape.frames > 1 and avif_speed < ANIMATION_LEAN_SPEED:
+            lean = shape.cost(fmt, target.mode, ANIMATION_LEAN_SPEED, limits)
+            if lean <= budget:
+                avif_speed = ANIMATION_LEAN_SPEED
+                continue
+            need = lean
+        over = f"would take about {_megabytes(need)}, over the memory budget of {_megabytes(budget)}"
+        if fmt in CONVERSIONS and fmt is not native:
+            left_out[target] = f"{fmt.name} not made: at this size it {over}"
+        else:
+            raise ImageTooLarge(f"{shape.frames} frame(s) of {shape.pixels} pixels: optimizing {over}")
+    return Plan(avif_speed, left_out)

@@ -1,0 +1,71 @@
+"""The worker memory budget: an item's estimate, read from its header and its targets before decoding,
+leaves out a conversion that does not fit and refuses an image whose own format does not."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from optimizer.engine import Format, ImageTooLarge, Limits, Mode, Resize, ResizeMode, Spec, Target, optimize
+from optimizer.engine.memory import ANIMATION_LEAN_SPEED, estimates, plan
+
+from .conftest import encode, photo
+
+LOSSY, WEBP, AVIF = Target(Mode.LOSSY), Target(Mode.LOSSY, Format.WEBP), Target(Mode.LOSSY, Format.AVIF)
+
+
+def _needs(data: bytes, target: Target, spec: Spec | None = None) -> int:
+    """The least budget under which ``target`` is made as asked."""
+    return estimates(data, spec or Spec(targets=(target,)), Limits())[target]
+
+
+@pytest.fixture(scope="module")
+def jpeg() -> bytes:
+    return encode(photo(640, 480), "JPEG", quality=90)
+
+
+def test_encoders_are_costed_in_the_order_they_were_measured(jpeg):
+    # mozjpeg about 4 bytes a pixel's two samples, libwebp 5 a sample of RGB, libavif 7.5
+    assert _needs(jpeg, LOSSY) < _needs(jpeg, WEBP) < _needs(jpeg, AVIF)
+
+
+def test_a_conversion_over_the_budget_is_left_out_with_its_reason(jpeg):
+    budget = _needs(jpeg, AVIF) - 1
+    assert budget >= _needs(jpeg, WEBP)
+    result = optimize(jpeg, Spec(targets=(LOSSY, WEBP, AVIF)), Limits(memory_budget=budget))
+    own, webp, avif = result.variants
+    assert own.data is not None and webp.data is not None
+    assert avif.data is None and avif.format is Format.AVIF
+    assert avif.note.startswith("AVIF not made") and "over the memory budget" in avif.note
+
+
+def test_an_image_whose_own_format_does_not_fit_is_refused(jpeg):
+    with pytest.raises(ImageTooLarge, match="over the memory budget"):
+        optimize(jpeg, Spec(targets=(LOSSY, WEBP)), Limits(memory_budget=_needs(jpeg, LOSSY) - 1))
+
+
+def test_a_conversion_to_the_sources_own_format_is_not_left_out_but_refused():
+    webp = encode(photo(640, 480), "WEBP", quality=90)
+    with pytest.raises(ImageTooLarge):
+        optimize(webp, Spec(targets=(WEBP,)), Limits(memory_budget=_needs(webp, WEBP) - 1))
+
+
+def test_a_resized_item_is_costed_at_its_output_size():
+    large = encode(photo(2000, 1500), "JPEG", quality=90)
+    small = Spec(targets=(AVIF,), resize=Resize(ResizeMode.FIT, 400, 300))
+    assert _needs(large, AVIF, small) < _needs(large, AVIF)
+
+
+def test_an_animations_avif_over_the_budget_is_made_at_the_lean_speed():
+    frames = [photo(320, 240, seed=seed) for seed in range(3)]
+    gif = encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    spec = Spec(targets=(AVIF,))
+    budget = _needs(gif, AVIF, replace(spec, avif_speed=ANIMATION_LEAN_SPEED))
+    assert budget < _needs(gif, AVIF, spec)
+    default = plan(gif, spec, Limits())
+    assert default.avif_speed == spec.avif_speed < ANIMATION_LEAN_SPEED and not default.left_out
+    lean = plan(gif, spec, Limits(memory_budget=budget))
+    assert lean.avif_speed == ANIMATION_LEAN_SPEED and not lean.left_out
+    variant = optimize(gif, spec, Limits(memory_budget=budget)).variants[0]
+    assert variant.data is not None and f"speed {ANIMATION_LEAN_SPEED}" in variant.setting
