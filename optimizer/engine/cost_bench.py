@@ -6,10 +6,11 @@ resized to fit RESIZE, and prints per row the megapixels, the estimated and the 
 CPU-seconds and their ratio; then how many rows are within 2x, with the worst ratio, over all rows,
 per class of image (the source format and what the picture is) and per size band.
 
-``--fit`` (on the public corpus) makes every target of ``FIT_TARGETS`` alone on each image and prints
-the coefficients that minimise the relative error, as ``cost.COSTS`` holds them, the decode and
-resampling cost per megapixel of a resized source, the median bytes per megapixel of each source
-format, and the same table for the fitted targets: paste them into ``cost.py`` to refit the model.
+``--fit`` (on the public corpus) makes every target of ``FIT_TARGETS`` alone on each image, and the
+default target resized as the check does, and prints the coefficients that minimise the relative
+error, as ``cost.COSTS`` holds them, the cost per source megapixel of the resize, the median bytes
+per megapixel of each source format, and the same table for the fitted targets: paste them into
+``cost.py`` to refit the model.
 """
 
 from __future__ import annotations
@@ -27,8 +28,7 @@ import numpy as np
 
 from . import EngineError, Format, Mode, Resize, ResizeMode, Spec, Target, corpus, cost, optimize
 from .bench import EXTENSIONS, UNBOUNDED, _cpu_seconds
-from .decode import decode
-from .resize import apply
+from .resize import target_size
 
 FIT_TARGETS = tuple(Target(mode, fmt) for mode in Mode for fmt in (None, Format.WEBP, Format.AVIF))
 # A v1 job makes one target: each image is checked with the default one (lossy in its own format)
@@ -239,38 +239,32 @@ def _fit_above(points: Points, fixed: float, per_megapixel: float) -> float | No
 
 
 def fit_costs(samples: dict[tuple[Format, Mode, Format], Points]) -> dict[tuple[Format, Mode, Format], cost.Cost]:
-    """Each kind's cost. A kind without images over the knee costs beyond it the share of its
-    per_megapixel that the kinds of its mode with such images cost, at their median."""
-    below = {key: _fit_below(points) for key, points in samples.items()}
-    above = {key: _fit_above(points, *below[key]) for key, points in samples.items()}
-    shares: dict[Mode, list[float]] = defaultdict(list)
-    for (source, mode, made), weight in above.items():
-        per_megapixel = below[(source, mode, made)][1]
-        if weight is not None and per_megapixel > 0:
-            shares[mode].append(weight / per_megapixel)
+    """Each kind's cost. A kind without images over the knee stays linear beyond it: nothing shows
+    that it costs less there (a PNG's palette search and compression grow with every pixel)."""
     fitted = {}
     for key in sorted(samples):
-        fixed, per_megapixel = below[key]
-        weight = above[key]
-        if weight is None:
-            weight = per_megapixel * (statistics.median(shares[key[1]]) if shares[key[1]] else 1.0)
-        fitted[key] = cost.Cost(round(fixed, 3), round(per_megapixel, 3), round(weight, 3))
+        fixed, per_megapixel = _fit_below(samples[key])
+        above = _fit_above(samples[key], fixed, per_megapixel)
+        fitted[key] = cost.Cost(
+            round(fixed, 3), round(per_megapixel, 3), round(per_megapixel if above is None else above, 3)
+        )
     return fitted
 
 
-def resize_cost(samples: list[Sample]) -> float:
-    """CPU-seconds per source megapixel of decoding an image and resampling it to RESIZE, over the
-    images it shrinks, at their median."""
-    per_megapixel = []
-    for sample in samples:
-        started = _cpu_seconds()
-        try:
-            frames = decode(sample.data).frames
-        except EngineError:
-            continue
-        if apply(frames, RESIZE)[0].size != frames[0].size:
-            per_megapixel.append((_cpu_seconds() - started) / sample.megapixels)
-    return round(statistics.median(per_megapixel), 3) if per_megapixel else cost.RESIZE_PER_MEGAPIXEL
+def resize_cost(resized: list[tuple[Sample, float]], fitted: dict[tuple[Format, Mode, Format], cost.Cost]) -> float:
+    """CPU-seconds per source megapixel of a resize to RESIZE: what the default target took on the
+    resized images beyond its fitted cost at their output size."""
+    if not resized:
+        return cost.RESIZE_PER_MEGAPIXEL
+    beyond, megapixels = [], []
+    for sample, seconds in resized:
+        kind = fitted[(sample.shape.format, DEFAULT_TARGET.mode, sample.shape.format)]
+        width, height = target_size((sample.shape.width, sample.shape.height), RESIZE)
+        made = kind.seconds(width * height * sample.shape.frames / 1e6)
+        beyond.append(max(seconds - made, CLOCK_TICK))
+        megapixels.append(sample.megapixels)
+    (weight,) = _relative_fit([np.array(megapixels)], np.array(beyond))
+    return round(weight, 3)
 
 
 def fit(folder: Path, max_megapixels: float | None, measurements: Measurements, out=sys.stdout) -> None:
@@ -289,12 +283,20 @@ def fit(folder: Path, max_megapixels: float | None, measurements: Measurements, 
             measured.append((sample, target, seconds))
             print(f"{sample.name} {_label(target)}: {sample.megapixels:.2f} MP, {seconds:.2f} s", file=out)
     fitted = fit_costs(samples)
+    resized = []
+    for sample in images:
+        if sample.shape.megapixels > RESIZED_FROM:
+            label = _label(DEFAULT_TARGET, RESIZE)
+            seconds = measurements.seconds(sample, label, Spec(targets=(DEFAULT_TARGET,), resize=RESIZE))
+            if seconds is not None:
+                resized.append((sample, seconds))
+                print(f"{sample.name} {label}: {sample.megapixels:.2f} MP, {seconds:.2f} s", file=out)
     print("\nCOSTS: dict[tuple[Format, Mode, Format], Cost] = {", file=out)
     for (source, mode, made), fitted_cost in fitted.items():
         parts = f"{fitted_cost.fixed}, {fitted_cost.per_megapixel}, {fitted_cost.per_megapixel_above}"
         print(f"    (Format.{source.name}, Mode.{mode.name}, Format.{made.name}): Cost({parts}),", file=out)
     print("}", file=out)
-    print(f"RESIZE_PER_MEGAPIXEL = {resize_cost(images)}", file=out)
+    print(f"RESIZE_PER_MEGAPIXEL = {resize_cost(resized, fitted)}", file=out)
     medians = ", ".join(
         f"Format.{fmt.name}: {int(statistics.median(values)):_}" for fmt, values in bytes_per_megapixel.items()
     )
