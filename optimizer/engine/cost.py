@@ -1,13 +1,13 @@
 """What an image costs the engine, in CPU-seconds, before it runs: a model per megapixel.
 
 Each kind of variant (mode and output format) costs a fixed part, a part per megapixel up to the
-size the engine verifies on every pixel (``Limits.verify_pixels``, 4.5 MP) and a smaller part per
-megapixel above it, where the search's probes and the verification score a fixed sample of tiles
-and only the decode, the full-size encodes and one check of the choice on every pixel (about 0.1
-CPU-s per megapixel) still grow with the pixels. All three depend on the
-source's format: a JPEG photo searches differently from a PNG graphic. An animation counts the
-pixels of all its frames. A resized image costs its decode and resampling per source megapixel,
-and its variants at the output's size.
+size the engine verifies on every pixel (``Limits.verify_pixels``, 4.5 MP) and a part per megapixel
+above it: smaller where the search's probes and the verification score a fixed sample of tiles, so
+that only the decode, the full-size encodes and one check of the choice on every pixel (about 0.1
+CPU-s per megapixel) still grow with the pixels. All three depend on the source's format: a JPEG
+photo searches differently from a PNG graphic. An animation counts the pixels of all its frames. A
+resized image costs its decode and resampling per source megapixel, and its variants at the
+output's size.
 
 The coefficients are fitted on the public corpus by ``python -m optimizer.engine.cost_bench --fit
 --corpus public`` (each target made alone, so a figure includes the decode and the metric's
@@ -30,10 +30,12 @@ from PIL import Image
 from .resize import target_size
 from .spec import Format, Limits, Mode, Resize, ResizeMode, Target
 
-# The formats with coefficients of their own; any other source (WebP, AVIF, BMP, TIFF) is costed
-# as a PNG: its variants run the same searches on decoded pixels.
+# The source formats with coefficients of their own; any other (WebP, AVIF, BMP, TIFF) is costed as
+# a PNG: its variants run the same searches on decoded pixels. A WebP or AVIF source's own format is
+# still its own (the engine's default_format), and is costed as that conversion of a PNG.
 _MAGIC = ((b"\xff\xd8\xff", Format.JPEG), (b"\x89PNG\r\n\x1a\n", Format.PNG), (b"GIF8", Format.GIF))
 COSTED_SOURCES = (Format.JPEG, Format.PNG, Format.GIF)
+_AVIF_BRANDS = (b"ftypavif", b"ftypavis")
 # Above this many megapixels the engine verifies on tiles: the metric's part stops growing.
 KNEE_MEGAPIXELS = Limits().verify_pixels / 1e6
 _ORIENTATION_TAG = 0x0112
@@ -71,47 +73,52 @@ class Shape:
 
 # (source format, mode, output format) -> cost, fitted on the public corpus (see the module doc).
 COSTS: dict[tuple[Format, Mode, Format], Cost] = {
-    (Format.GIF, Mode.GLOSSY, Format.AVIF): Cost(0.14, 11.098, 6.248),
-    (Format.GIF, Mode.GLOSSY, Format.GIF): Cost(0.054, 2.285, 1.286),
-    (Format.GIF, Mode.GLOSSY, Format.WEBP): Cost(0.001, 3.427, 1.929),
+    (Format.GIF, Mode.GLOSSY, Format.AVIF): Cost(0.087, 9.418, 9.418),
+    (Format.GIF, Mode.GLOSSY, Format.GIF): Cost(0.025, 3.202, 3.202),
+    (Format.GIF, Mode.GLOSSY, Format.WEBP): Cost(0.0, 2.177, 2.177),
     (Format.GIF, Mode.LOSSLESS, Format.AVIF): Cost(0.01, 0.0, 0.0),
-    (Format.GIF, Mode.LOSSLESS, Format.GIF): Cost(0.007, 0.979, 0.979),
-    (Format.GIF, Mode.LOSSLESS, Format.WEBP): Cost(0.01, 0.163, 0.163),
-    (Format.GIF, Mode.LOSSY, Format.AVIF): Cost(0.16, 11.098, 5.394),
-    (Format.GIF, Mode.LOSSY, Format.GIF): Cost(0.017, 1.142, 0.555),
-    (Format.GIF, Mode.LOSSY, Format.WEBP): Cost(0.0, 4.053, 1.97),
-    (Format.JPEG, Mode.GLOSSY, Format.AVIF): Cost(1.1, 3.352, 1.887),
-    (Format.JPEG, Mode.GLOSSY, Format.JPEG): Cost(0.268, 0.837, 0.309),
-    (Format.JPEG, Mode.GLOSSY, Format.WEBP): Cost(0.236, 0.383, 0.29),
-    (Format.JPEG, Mode.LOSSLESS, Format.AVIF): Cost(0.009, 0.006, 0.006),
-    (Format.JPEG, Mode.LOSSLESS, Format.JPEG): Cost(0.023, 0.043, 0.043),
-    (Format.JPEG, Mode.LOSSLESS, Format.WEBP): Cost(0.167, 1.599, 1.599),
-    (Format.JPEG, Mode.LOSSY, Format.AVIF): Cost(1.301, 0.144, 0.434),
-    (Format.JPEG, Mode.LOSSY, Format.JPEG): Cost(0.065, 0.508, 0.167),
-    (Format.JPEG, Mode.LOSSY, Format.WEBP): Cost(0.057, 0.483, 0.235),
-    (Format.PNG, Mode.GLOSSY, Format.AVIF): Cost(0.091, 7.257, 4.086),
-    (Format.PNG, Mode.GLOSSY, Format.PNG): Cost(0.06, 1.654, 0.931),
-    (Format.PNG, Mode.GLOSSY, Format.WEBP): Cost(0.06, 0.795, 0.448),
-    (Format.PNG, Mode.LOSSLESS, Format.AVIF): Cost(0.009, 0.005, 0.005),
-    (Format.PNG, Mode.LOSSLESS, Format.PNG): Cost(0.002, 0.554, 0.554),
-    (Format.PNG, Mode.LOSSLESS, Format.WEBP): Cost(0.007, 0.033, 0.033),
-    (Format.PNG, Mode.LOSSY, Format.AVIF): Cost(0.245, 1.465, 0.712),
-    (Format.PNG, Mode.LOSSY, Format.PNG): Cost(0.004, 3.036, 1.475),
-    (Format.PNG, Mode.LOSSY, Format.WEBP): Cost(0.092, 0.414, 0.201),
+    (Format.GIF, Mode.LOSSLESS, Format.GIF): Cost(0.0, 0.927, 0.927),
+    (Format.GIF, Mode.LOSSLESS, Format.WEBP): Cost(0.008, 0.188, 0.188),
+    (Format.GIF, Mode.LOSSY, Format.AVIF): Cost(0.121, 9.983, 9.983),
+    (Format.GIF, Mode.LOSSY, Format.GIF): Cost(0.0, 1.033, 1.033),
+    (Format.GIF, Mode.LOSSY, Format.WEBP): Cost(0.0, 1.041, 1.041),
+    (Format.JPEG, Mode.GLOSSY, Format.AVIF): Cost(0.92, 2.535, 2.105),
+    (Format.JPEG, Mode.GLOSSY, Format.JPEG): Cost(0.349, 0.539, 0.388),
+    (Format.JPEG, Mode.GLOSSY, Format.WEBP): Cost(0.224, 0.33, 0.305),
+    (Format.JPEG, Mode.LOSSLESS, Format.AVIF): Cost(0.011, 0.001, 0.011),
+    (Format.JPEG, Mode.LOSSLESS, Format.JPEG): Cost(0.024, 0.038, 0.108),
+    (Format.JPEG, Mode.LOSSLESS, Format.WEBP): Cost(0.456, 0.64, 3.059),
+    (Format.JPEG, Mode.LOSSY, Format.AVIF): Cost(0.709, 0.583, 0.347),
+    (Format.JPEG, Mode.LOSSY, Format.JPEG): Cost(0.111, 0.353, 0.208),
+    (Format.JPEG, Mode.LOSSY, Format.WEBP): Cost(0.061, 0.46, 0.241),
+    (Format.PNG, Mode.GLOSSY, Format.AVIF): Cost(0.078, 5.973, 5.973),
+    (Format.PNG, Mode.GLOSSY, Format.PNG): Cost(0.075, 1.5, 1.5),
+    (Format.PNG, Mode.GLOSSY, Format.WEBP): Cost(0.047, 0.845, 0.845),
+    (Format.PNG, Mode.LOSSLESS, Format.AVIF): Cost(0.008, 0.006, 0.006),
+    (Format.PNG, Mode.LOSSLESS, Format.PNG): Cost(0.003, 0.494, 0.494),
+    (Format.PNG, Mode.LOSSLESS, Format.WEBP): Cost(0.006, 0.135, 0.135),
+    (Format.PNG, Mode.LOSSY, Format.AVIF): Cost(0.263, 1.2, 1.2),
+    (Format.PNG, Mode.LOSSY, Format.PNG): Cost(0.011, 2.63, 2.63),
+    (Format.PNG, Mode.LOSSY, Format.WEBP): Cost(0.106, 0.418, 0.418),
 }
 
 # CPU-seconds per source megapixel (all frames) of decoding and resampling a source that is resized.
-RESIZE_PER_MEGAPIXEL = 0.024
+RESIZE_PER_MEGAPIXEL = 0.068
 # The median bytes per megapixel of each source format on the public corpus: a pixel count for a
 # source whose header has not been read yet.
-BYTES_PER_MEGAPIXEL = {Format.JPEG: 282_824, Format.PNG: 625_544, Format.GIF: 867_009}
+BYTES_PER_MEGAPIXEL = {Format.JPEG: 206_896, Format.PNG: 532_196, Format.GIF: 518_814}
 
 
 def source_format(head: bytes) -> Format:
-    """The format costed for a source whose first bytes are ``head``."""
+    """The source format, as the model knows it, of a source whose first bytes are ``head``: JPEG,
+    PNG, GIF, WebP or AVIF, and PNG for anything else."""
     for magic, fmt in _MAGIC:
         if head.startswith(magic):
             return fmt
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return Format.WEBP
+    if head[4:12] in _AVIF_BRANDS:
+        return Format.AVIF
     return Format.PNG
 
 
@@ -136,18 +143,18 @@ def shape_from_size(fmt: Format, size: int) -> Shape:
     return Shape(fmt, side, side)
 
 
-def output_format(source: Format, target: Target) -> Format:
-    """The format a target makes: its own, or the source's (the engine's default_format, where
-    non-costed sources are costed as PNG)."""
-    return target.format or source
+def kind(source: Format, target: Target) -> tuple[Format, Mode, Format]:
+    """The key of ``COSTS`` for a target on a source of this format: the source as costed, the mode,
+    and the format made (the target's own, or the source's)."""
+    costed = source if source in COSTED_SOURCES else Format.PNG
+    return costed, target.mode, target.format or source
 
 
 def variant_cost(source: Format, target: Target) -> Cost:
     """The cost of one target on a source of this format. A conversion the fit did not make (a PNG
-    as JPEG, a JPEG as PNG) is costed as the same mode in the source's own format."""
-    costed = source if source in COSTED_SOURCES else Format.PNG
-    own = COSTS[(costed, target.mode, costed)]
-    return COSTS.get((costed, target.mode, output_format(costed, target)), own)
+    as JPEG, a JPEG as PNG) is costed as the same mode in the costed source's own format."""
+    costed, mode, made = kind(source, target)
+    return COSTS.get((costed, mode, made), COSTS[(costed, mode, costed)])
 
 
 def cpu_seconds(source: Shape, targets: tuple[Target, ...], resize: Resize | None = None) -> float:

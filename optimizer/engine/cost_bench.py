@@ -258,9 +258,9 @@ def resize_cost(resized: list[tuple[Sample, float]], fitted: dict[tuple[Format, 
         return cost.RESIZE_PER_MEGAPIXEL
     beyond, megapixels = [], []
     for sample, seconds in resized:
-        kind = fitted[(sample.shape.format, DEFAULT_TARGET.mode, sample.shape.format)]
+        default = fitted[cost.kind(sample.shape.format, DEFAULT_TARGET)]
         width, height = target_size((sample.shape.width, sample.shape.height), RESIZE)
-        made = kind.seconds(width * height * sample.shape.frames / 1e6)
+        made = default.seconds(width * height * sample.shape.frames / 1e6)
         beyond.append(max(seconds - made, CLOCK_TICK))
         megapixels.append(sample.megapixels)
     (weight,) = _relative_fit([np.array(megapixels)], np.array(beyond))
@@ -279,7 +279,7 @@ def fit(folder: Path, max_megapixels: float | None, measurements: Measurements, 
             seconds = measurements.seconds(sample, _label(target), Spec(targets=(target,)))
             if seconds is None:
                 continue
-            samples[(fmt, target.mode, cost.output_format(fmt, target))].append((sample.megapixels, seconds))
+            samples[cost.kind(fmt, target)].append((sample.megapixels, seconds))
             measured.append((sample, target, seconds))
             print(f"{sample.name} {_label(target)}: {sample.megapixels:.2f} MP, {seconds:.2f} s", file=out)
     fitted = fit_costs(samples)
@@ -303,8 +303,8 @@ def fit(folder: Path, max_megapixels: float | None, measurements: Measurements, 
     print(f"BYTES_PER_MEGAPIXEL = {{{medians}}}", file=out)
     rows = []
     for sample, target, seconds in measured:
-        kind = fitted[(sample.shape.format, target.mode, cost.output_format(sample.shape.format, target))]
-        rows.append(Row(sample, _label(target), kind.seconds(sample.megapixels), seconds))
+        fitted_cost = fitted[cost.kind(sample.shape.format, target)]
+        rows.append(Row(sample, _label(target), fitted_cost.seconds(sample.megapixels), seconds))
     _table(rows, out)
 
 

@@ -19,6 +19,8 @@ def test_the_header_tells_the_shape_upright_and_with_its_frames():
     assert cost.shape(data) == cost.Shape(Format.JPEG, 640, 480, 1)
     assert cost.shape(data[:20]) is None
     assert cost.shape(encode(photo(64, 48), "PNG")).format is Format.PNG
+    assert cost.shape(encode(photo(64, 48), "WEBP")).format is Format.WEBP
+    assert cost.shape(encode(photo(64, 48), "AVIF")).format is Format.AVIF
     exif = Image.Exif()
     exif[0x0112] = 6  # stored on its side: the engine turns it upright before anything else
     assert cost.shape(encode(photo(640, 480), "JPEG", exif=exif)).width == 480
@@ -41,8 +43,9 @@ def test_more_pixels_and_more_variants_cost_more():
     assert cost.cpu_seconds(jpeg(2.0), both) > cost.cpu_seconds(jpeg(2.0), LOSSY)
     # a conversion the fit did not make, and a source format without coefficients, are still costed
     assert cost.cpu_seconds(jpeg(2.0), (Target(Mode.LOSSY, Format.PNG),)) > 0
+    # a WebP source is costed as a PNG made into its own format, WebP
     webp, png = (cost.Shape(fmt, 2000, 1000) for fmt in (Format.WEBP, Format.PNG))
-    assert cost.cpu_seconds(webp, LOSSY) == cost.cpu_seconds(png, LOSSY)
+    assert cost.cpu_seconds(webp, LOSSY) == cost.cpu_seconds(png, (Target(Mode.LOSSY, Format.WEBP),))
     # an animation's frames all count
     assert cost.cpu_seconds(cost.Shape(Format.GIF, 500, 400, 10), LOSSY) > 2 * cost.cpu_seconds(
         cost.Shape(Format.GIF, 500, 400, 1), LOSSY
