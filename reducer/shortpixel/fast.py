@@ -60,19 +60,14 @@ class DonePolls:
         if self.headers is None or not length.isdigit() or int(length) > MOST_BODY_BYTES:
             await self.app(scope, receive, self._learning(send))
             return
-        started, token = request_log.begin(headers.get(b"x-request-id", b"").decode("latin-1"))
+        started = time.perf_counter()
         received: list[Message] = []
-        answer = None
-        try:
-            body = await _whole_body(receive, received)
-            if body is not None:
-                answer = await answered(body)
-        finally:
-            if answer is None:
-                request_log.request_id.reset(token)
+        body = await _whole_body(receive, received)
+        answer = None if body is None else await answered(body)
         if answer is None:
             await self.app(scope, _replaying(received, receive), self._learning(send))
             return
+        _, token = request_log.begin(headers.get(b"x-request-id", b"").decode("latin-1"))
         request_id = request_log.finish("POST", PATH, ENDPOINT, 200, None, started, token)
         own = {b"content-length": str(len(answer)).encode(), b"x-request-id": request_id.encode()}
         response_headers = [(name, own.get(name.lower(), value)) for name, value in self.headers]

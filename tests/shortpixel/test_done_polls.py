@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +22,8 @@ from accounts import keys
 from accounts.models import AllowedOrigin, ApiKey, Plan
 from optimizer.models import Item
 from reducer.asgi import django_application
-from reducer.shortpixel.fast import DonePolls
+from reducer.shortpixel.fast import ENDPOINT, DonePolls
+from tests.service.test_observability import sample
 from tests.shortpixel.done_items import finish_all
 
 pytestmark = pytest.mark.backends
@@ -233,3 +235,20 @@ def test_a_change_to_what_the_key_grants_takes_effect_within_the_cache_time(done
         assert codes(answer) == ["-108"] * len(URLS)
     else:
         assert json.loads(answer)["Status"]["Code"] == "-401"
+
+
+def _polls_counted(client) -> float:
+    scrape = client.get("/metrics").content.decode()
+    return sample(scrape, "reducer_requests_total", face="shortpixel", endpoint="v2/reducer.php", status="200") or 0.0
+
+
+def test_a_poll_answered_here_is_logged_and_counted_like_the_views(done, served, client, caplog):
+    _, key = done
+    served.answered_by_django({"key": key, "urllist": URLS})
+    before = _polls_counted(client)
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="reducer.requests"):
+        served.answered_here({"key": key, "urllist": URLS})
+    assert _polls_counted(client) == before + 1
+    [event] = [record for record in caplog.records if getattr(record, "path", "") == "/v2/reducer.php"]
+    assert (event.path, event.status, event.face, event.endpoint) == ("/v2/reducer.php", 200, "shortpixel", ENDPOINT)
