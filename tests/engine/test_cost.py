@@ -1,5 +1,5 @@
 """The cost model reads a source's shape from its header alone, costs more pixels and more variants
-higher (less per megapixel above the size verified on every pixel), costs a resized image at its
+higher (at a rate of its own above the size verified on every pixel), costs a resized image at its
 output's size, and its benchmark prints estimate beside measurement per class and records what it
 measured."""
 
@@ -36,9 +36,9 @@ def test_more_pixels_and_more_variants_cost_more():
 
     small, knee, large = (cost.cpu_seconds(jpeg(mp), LOSSY) for mp in (1.0, cost.KNEE_MEGAPIXELS, 16.0))
     assert small < knee < large
-    # past the knee the metric scores a fixed sample: a megapixel costs less than below it
-    per_megapixel_above = (large - knee) / (16.0 - cost.KNEE_MEGAPIXELS)
-    assert per_megapixel_above < (knee - small) / (cost.KNEE_MEGAPIXELS - 1.0)
+    # past the knee a megapixel costs what the kind's part above says, fitted apart
+    kind = cost.Cost(fixed=1.0, per_megapixel=2.0, per_megapixel_above=0.5)
+    assert kind.seconds(cost.KNEE_MEGAPIXELS + 2) == 1.0 + 2.0 * cost.KNEE_MEGAPIXELS + 0.5 * 2
     both = (*LOSSY, Target(Mode.LOSSY, Format.AVIF))
     assert cost.cpu_seconds(jpeg(2.0), both) > cost.cpu_seconds(jpeg(2.0), LOSSY)
     # a conversion the fit did not make, and a source format without coefficients, are still costed
