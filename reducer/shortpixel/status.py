@@ -78,6 +78,18 @@ FOR_ERROR_CODE = {
 }
 
 
+# The WordPress plugin reads the first result's Status as the whole answer's and stops an item only on
+# the codes it knows as final (ApiController::handleResponse, its switch on Status.Code); any other
+# negative code there makes it ask again, and a failed item answers every poll the same way, so it
+# would ask forever. Answers made only of failures carry, for the plugin, a final code of the same
+# kind instead (the message stays ours: the plugin shows it).
+FINAL_FOR_PLUGIN = {
+    Status.IMAGE_TOO_BIG: Status.FILE_TOO_BIG,
+    Status.DOWNLOAD_TIMEOUT: Status.DOWNLOAD_FAILED,
+    Status.INTERNAL_ERROR: Status.INVALID_IMAGE,
+}
+
+
 def status_body(code: Status, message: str = "") -> dict:
     # Codes travel as strings, as the real API sends them (the SDK compares one with === '-302').
     return {"Code": str(int(code)), "Message": message or MESSAGES[code]}

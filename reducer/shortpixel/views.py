@@ -33,7 +33,7 @@ from optimizer.sources import fetch_policy
 from optimizer.waiting import wait_until_settled
 
 from . import answers, render, wire
-from .status import FOR_ERROR_CODE, Status, status_body
+from .status import FINAL_FOR_PLUGIN, FOR_ERROR_CODE, Status, status_body
 
 UPLOAD_REFERENCE = re.compile(r"/u/(?P<sha256>[0-9a-f]{64})/")
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -150,12 +150,24 @@ def _render(entries: list[Entry], data: dict, items: dict) -> dict | list:
 def framed(results: list[dict], data: dict) -> dict | list:
     """The results as the request's client reads them."""
     if "returndatalist" in data:
+        if results and all(int(result["Status"]["Code"]) < 0 for result in results):
+            # Only failures left: make them final for the plugin (see FINAL_FOR_PLUGIN). While any
+            # size is pending or done, a failure stays as it is: the plugin passes over it, takes
+            # the others, and later asks again for what is left.
+            results = [_final_for_plugin(result) for result in results]
         # The plugin maps results to its sizes by index and requires its list back, as sent.
         return {
             **{str(index): result for index, result in enumerate(results)},
             "returndatalist": data["returndatalist"],
         }
     return results
+
+
+def _final_for_plugin(result: dict) -> dict:
+    final = FINAL_FOR_PLUGIN.get(int(result["Status"]["Code"]))
+    if final is None:
+        return result
+    return {**result, "Status": {**result["Status"], "Code": str(int(final))}}
 
 
 def _prepare_and_answer(prepare, request: HttpRequest) -> tuple[dict, list[Entry], dict | list | None]:
