@@ -11,9 +11,10 @@ item") so that each estimate lies above what was measured. Encoders alone, for s
 libavif 433 MB on the same at speeds 6 and 8 alike; an animated AVIF took 715-800 MB for three 4 MP
 frames at speed 6 (libaom keeps a lookahead of whole frames) and 124-132 MB at speed 7.
 
-Above the budget a conversion (WebP or AVIF of another format) is left out with its reason, an
-animation's AVIF is first tried at the lean speed, and an item whose own format does not fit is
-refused as too large before it is decoded.
+Above the budget a choice is checked on the verifier's tiles only rather than once more on every
+pixel, then an animation's AVIF is tried at the lean speed; a conversion (WebP or AVIF of another
+format) that still does not fit is left out with its reason, and an item whose own format does not
+fit is refused as too large before it is decoded.
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ MB = 1 << 20
 # Libraries' fixed allocations, the encoded outputs a job keeps and the metric's probe references.
 FIXED_BYTES = 32 * MB
 # The verification of the chosen encode: the decoded candidate and the reference's planes, on every
-# pixel of the first frame up to Limits.verify_pixels (on a sample of that size above it).
+# pixel of the first frame up to Limits.verify_pixels (on a sample of that size above it)...
 METRIC_BYTES_PER_PIXEL = 20
+# ...and, above it, the check of the choice on every pixel (a 16 MP photo's JPEG grew 170 MB more with it)
+WHOLE_CHECK_BYTES_PER_PIXEL = 16
 # An encoder's peak growth per sample (pixel x band) it encodes, with its search: fitted, rounded up.
 ENCODER_BYTES_PER_SAMPLE = {Format.JPEG: 4.0, Format.PNG: 5.6, Format.GIF: 5.6, Format.WEBP: 5.0, Format.AVIF: 7.5}
 # An animated AVIF's encoder, per sample of one frame, at speeds up to 6 and from ANIMATION_LEAN_SPEED.
@@ -45,10 +48,12 @@ _NATIVE = {name: fmt for fmt in Format for name in (fmt.name, "MPO" if fmt is Fo
 
 @dataclass(frozen=True)
 class Plan:
-    """What an item may make within the budget: the AVIF speed to encode at and the targets left out,
+    """What an item may make within the budget: the AVIF speed to encode at, the formats whose choice
+    is checked on the verifier's tiles only (not once more on every pixel) and the targets left out,
     each with its reason."""
 
     avif_speed: int
+    tiles_only: frozenset[Format] = frozenset()
     left_out: dict[Target, str] = field(default_factory=dict)
 
 
@@ -84,9 +89,19 @@ class _Shape:
             return copy + per_sample * self.pixels * bands
         return copy + ENCODER_BYTES_PER_SAMPLE[fmt] * self.pixels * self.frames * bands
 
-    def cost(self, fmt: Format, mode: Mode, avif_speed: int, limits: Limits) -> int:
+    def metric_bytes(self, mode: Mode, whole: bool, limits: Limits) -> int:
+        """The verification's peak; ``whole``: a choice made on the verifier's tiles is checked on
+        every pixel too."""
+        if mode is Mode.LOSSLESS:
+            return 0
+        sampled = METRIC_BYTES_PER_PIXEL * min(self.pixels, limits.verify_pixels)
+        if whole and self.pixels > limits.verify_pixels:
+            return max(sampled, WHOLE_CHECK_BYTES_PER_PIXEL * self.pixels)
+        return sampled
+
+    def cost(self, fmt: Format, mode: Mode, avif_speed: int, limits: Limits, whole: bool = True) -> int:
         """Bytes the item adds to the worker while it makes this variant."""
-        metric = 0 if mode is Mode.LOSSLESS else METRIC_BYTES_PER_PIXEL * min(self.pixels, limits.verify_pixels)
+        metric = self.metric_bytes(mode, whole, limits)
         return math.ceil(FIXED_BYTES + self.held + metric + self.encoder_bytes(fmt, mode, avif_speed))
 
 
@@ -122,27 +137,31 @@ def _megabytes(size: float) -> str:
 def plan(data: bytes, spec: Spec, limits: Limits) -> Plan:
     """Check ``spec``'s targets against ``limits.memory_budget`` from the header alone.
 
-    A conversion that does not fit is left out (an animation's AVIF is first tried at the lean
-    speed); any other target that does not fit refuses the item with ``ImageTooLarge``."""
+    A target that does not fit with its choice checked on every pixel is checked on the verifier's
+    tiles only (as images above ``Limits.verify_pixels`` were before that check); an animation's
+    AVIF is then tried at the lean speed. A conversion that still does not fit is left out; any
+    other target refuses the item with ``ImageTooLarge``."""
     shape, native = _shape(data, spec, limits)
     budget = limits.memory_budget
     avif_speed = spec.avif_speed
+    tiles_only: set[Format] = set()
     left_out: dict[Target, str] = {}
     for target in spec.targets:
         formats = _formats(target, native)
-        need = max(shape.cost(fmt, target.mode, avif_speed, limits) for fmt in formats)
-        if need <= budget:
-            continue
-        fmt = formats[0]
-        if fmt is Format.AVIF and shape.frames > 1 and avif_speed < ANIMATION_LEAN_SPEED:
-            lean = shape.cost(fmt, target.mode, ANIMATION_LEAN_SPEED, limits)
-            if lean <= budget:
-                avif_speed = ANIMATION_LEAN_SPEED
-                continue
-            need = lean
-        over = f"would take about {_megabytes(need)}, over the memory budget of {_megabytes(budget)}"
-        if fmt in CONVERSIONS and fmt is not native:
-            left_out[target] = f"{fmt.name} not made: at this size it {over}"
+        ways = [(avif_speed, True), (avif_speed, False)]
+        if formats[0] is Format.AVIF and shape.frames > 1 and avif_speed < ANIMATION_LEAN_SPEED:
+            ways += [(ANIMATION_LEAN_SPEED, True), (ANIMATION_LEAN_SPEED, False)]
+        for speed, whole in ways:
+            need = max(shape.cost(fmt, target.mode, speed, limits, whole) for fmt in formats)
+            if need <= budget:
+                avif_speed = speed
+                if not whole:
+                    tiles_only.update(formats)
+                break
         else:
-            raise ImageTooLarge(f"{shape.frames} frame(s) of {shape.pixels} pixels: optimizing {over}")
-    return Plan(avif_speed, left_out)
+            over = f"would take about {_megabytes(need)}, over the memory budget of {_megabytes(budget)}"
+            if formats[0] in CONVERSIONS and formats[0] is not native:
+                left_out[target] = f"{formats[0].name} not made: at this size it {over}"
+            else:
+                raise ImageTooLarge(f"{shape.frames} frame(s) of {shape.pixels} pixels: optimizing {over}")
+    return Plan(avif_speed, frozenset(tiles_only), left_out)

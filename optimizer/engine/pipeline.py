@@ -89,7 +89,7 @@ class _Job:
     limits: Limits
     picture: Picture
     altered: bool
-    left_out: dict[Target, str] = field(default_factory=dict)  # over the memory budget, with the reason
+    plan: memory.Plan  # what the memory budget allows
     _references: dict[tuple[bool, int], Reference] = field(default_factory=dict)
     _searches: dict[Format, Search] = field(default_factory=dict)
     _lossless: dict[Format, Lossless] = field(default_factory=dict)
@@ -118,7 +118,8 @@ class _Job:
                 if not probes.sampled
                 else self.reference(flattened, max(self.limits.verify_pixels, self.limits.metric_pixels))
             )
-            whole = self.reference(flattened, self.limits.max_pixels) if verifier.sampled else None
+            checked = verifier.sampled and fmt not in self.plan.tiles_only
+            whole = self.reference(flattened, self.limits.max_pixels) if checked else None
             calibration = self._calibrations.setdefault(fmt in PALETTE_FORMATS, Calibration())
             if fmt is Format.WEBP:
                 calibration = Calibration(list(calibration.offsets))
@@ -146,8 +147,8 @@ class _Job:
 
     def variant(self, target: Target) -> Variant:
         fmt = target.format or default_format(self.source)
-        if target in self.left_out:
-            return self._variant(target, fmt, None, "", None, self.left_out[target])
+        if target in self.plan.left_out:
+            return self._variant(target, fmt, None, "", None, self.plan.left_out[target])
         try:
             return self._encoded(target, fmt)
         except (OSError, ValueError, RuntimeError) as exc:
@@ -266,7 +267,7 @@ def optimize(data: bytes, spec: Spec, limits: Limits = Limits()) -> Result:
         frames = tuple(flatten(frame, spec.background) for frame in frames)
     picture = Picture(frames, meta_for(source, spec.metadata), source.durations, source.loop)
     altered = filled or frames[0].size != source.image.size
-    job = _Job(source, spec, limits, picture, altered, plan.left_out)
+    job = _Job(source, spec, limits, picture, altered, plan)
     variants = tuple(_timed(job, target) for target in spec.targets)
     width, height = source.image.size
     return Result(

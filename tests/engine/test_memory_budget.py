@@ -8,7 +8,13 @@ from dataclasses import replace
 import pytest
 
 from optimizer.engine import Format, ImageTooLarge, Limits, Mode, Resize, ResizeMode, Spec, Target, optimize
-from optimizer.engine.memory import ANIMATION_LEAN_SPEED, estimates, plan
+from optimizer.engine.memory import (
+    ANIMATION_LEAN_SPEED,
+    METRIC_BYTES_PER_PIXEL,
+    WHOLE_CHECK_BYTES_PER_PIXEL,
+    estimates,
+    plan,
+)
 
 from .conftest import encode, photo
 
@@ -69,3 +75,16 @@ def test_an_animations_avif_over_the_budget_is_made_at_the_lean_speed():
     assert lean.avif_speed == ANIMATION_LEAN_SPEED and not lean.left_out
     variant = optimize(gif, spec, Limits(memory_budget=budget)).variants[0]
     assert variant.data is not None and f"speed {ANIMATION_LEAN_SPEED}" in variant.setting
+
+
+def test_a_choice_is_checked_on_the_verifiers_tiles_only_where_every_pixel_does_not_fit():
+    # Above the verifier's bound a choice is checked once more on every pixel, which costs memory
+    # with the pixels: without room for it the tiles' verification stands, as it did before.
+    width, height = 3000, 2000  # where every pixel costs more than the verifier's bound
+    assert WHOLE_CHECK_BYTES_PER_PIXEL * width * height > METRIC_BYTES_PER_PIXEL * Limits().verify_pixels
+    jpeg = encode(photo(width, height), "JPEG", quality=90)
+    spec = Spec(targets=(LOSSY,))
+    checked = _needs(jpeg, LOSSY)
+    assert plan(jpeg, spec, Limits(memory_budget=checked)).tiles_only == frozenset()
+    tiles = plan(jpeg, spec, Limits(memory_budget=checked - 1))
+    assert tiles.tiles_only == {Format.JPEG} and not tiles.left_out
