@@ -8,8 +8,9 @@ larger one (the verifier's) makes them again band by band, so memory stays bound
 the coarsest block grid among the codecs), scored one by one and pooled, so a 50 MP image costs the
 same as a 1 MP one. Tiles read up to about 3 points away from the whole image on the corpus (smaller
 tiles read higher still), so the search adds SAMPLE_MARGIN to the floor when it scores a sample, and
-the chosen encode is verified on every pixel (or a much larger sample). Alpha is composited on a
-dark and on a light background and the worse score is kept, as the reference implementation does.
+the chosen encode is verified on every pixel (or on a much larger sample, and then once on every
+pixel). Alpha is composited on a dark and on a light background and the worse score is kept, as
+the reference implementation does.
 
 The score is the package's, to the arithmetic (``_blur`` has the one place where the package is not
 what it means to be), with one exception: the package drops alpha (it converts every image to RGB
