@@ -8,6 +8,7 @@ polls of done items on reducer.php itself; then Django.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -65,3 +66,6 @@ from reducer.shortpixel.fast import DonePolls  # noqa: E402
 
 log_redaction.install()
 application = RefuseBodiesEarly(FinishWhenClientLeaves(DonePolls(django_application)))
+# Everything loaded so far lives as long as the process: kept out of the cyclic collector's sweeps,
+# its full collections no longer walk Django's and the libraries' objects between requests.
+gc.freeze()
