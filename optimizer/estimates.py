@@ -1,12 +1,12 @@
 """How many seconds until an item is done, as the faces promise it (v1's ``estimated_seconds``).
 
-An item's own work is the engine's expected CPU-seconds for its targets (``engine.cost``: a cost per
-megapixel for each kind of variant, fitted by measurement) over the share of a core each worker
-process gets. Its shape (format, size, frames) is what the source's header told when its bytes were
-first in hand, kept on the item: an estimate reads no source. An item without one (a URL not fetched
-yet) is costed from its byte size. The work of the items queued ahead, with what the running items
-have left, is spread over the live worker processes. A running item reports what is left of its own
-estimate, never less than a second.
+An item's own work is the engine's expected CPU-seconds for the targets it will make (``engine.cost``:
+a cost per megapixel for each kind of variant, fitted by measurement; a conversion the memory budget
+leaves out costs nothing) over the share of a core each worker process gets. It is worked out from
+the source's header when its bytes are first in hand and kept on the item: an estimate reads no
+source. An item without it (a URL not fetched yet) is costed from its byte size as a JPEG photo.
+The work of the items queued ahead, with what the running items have left, is spread over the live
+worker processes. A running item reports what is left of its own estimate, never less than a second.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
-from .engine import Format, cost
+from .engine import Format, Spec, cost
 from .models import Item, WorkerBeat
 from .options import spec_from_json
+from .pipeline import engine_limits
 
 # Items queued ahead that are costed one by one; any more count at the mean of those.
 COSTED_AHEAD = 200
@@ -39,32 +40,21 @@ def core_share(workers: int) -> float:
     return min(1.0, (os.cpu_count() or 1) / workers)
 
 
-def source_fields(data: bytes) -> dict[str, object]:
-    """The Item fields that keep the shape of a source whose bytes are ``data``: set where the bytes
-    are first in hand, so that no estimate has to read them again. Empty when the header is unreadable
-    (the engine will say why)."""
-    shape = cost.shape(data)
-    if shape is None:
-        return {}
-    return {
-        "source_format": shape.format.value,
-        "source_width": shape.width,
-        "source_height": shape.height,
-        "source_frames": shape.frames,
-    }
-
-
-def source_shape(item: Item) -> cost.Shape:
-    """The item's source shape as kept, or guessed from its byte size (0 before a URL is fetched)."""
-    if item.source_format and item.source_width and item.source_height:
-        return cost.Shape(Format(item.source_format), item.source_width, item.source_height, item.source_frames or 1)
-    return cost.shape_from_size(UNREAD_FORMAT, item.original_size or 0)
+def source_fields(data: bytes, spec: Spec) -> dict[str, object]:
+    """The Item fields that keep what a source whose bytes are ``data`` is expected to cost: set where
+    the bytes are first in hand, so that no estimate has to read them again. Empty when the header is
+    unreadable (the engine will say why)."""
+    seconds = cost.estimate(data, spec, engine_limits())
+    return {} if seconds is None else {"expected_cpu_seconds": seconds}
 
 
 def engine_seconds(item: Item) -> float:
-    """The engine's expected CPU-seconds for the item."""
+    """The engine's expected CPU-seconds for the item: as kept, or guessed from its byte size (0 before
+    a URL is fetched)."""
+    if item.expected_cpu_seconds is not None:
+        return item.expected_cpu_seconds
     spec = spec_from_json(item.options)
-    return cost.cpu_seconds(source_shape(item), spec.targets, spec.resize)
+    return cost.cpu_seconds(cost.shape_from_size(UNREAD_FORMAT, item.original_size or 0), spec.targets, spec.resize)
 
 
 def _elapsed(item: Item, now: datetime) -> float:

@@ -30,6 +30,7 @@ from optimizer.fetch import FetchError
 from . import estimates, heartbeat, lifecycle, observe, sources, storage
 from .lifecycle import Claim
 from .models import Item
+from .options import spec_from_json
 from .pipeline import INTERNAL_ERROR
 from .queue import enqueue
 
@@ -65,7 +66,7 @@ def run(claim: Claim) -> None:
         return
     observe.fetched("ok")
     with transaction.atomic():
-        if lifecycle.fetched(claim, name, estimates.source_fields(data)):
+        if lifecycle.fetched(claim, name, estimates.source_fields(data, spec_from_json(item.options))):
             transaction.on_commit(partial(enqueue, item.pk, claim.generation))
             if item.source_name and item.source_name != name:  # the download of an earlier generation
                 transaction.on_commit(partial(storage.delete_all, [item.source_name]))

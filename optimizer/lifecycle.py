@@ -117,13 +117,13 @@ def claim_next_fetch() -> Claim | None:
     return None
 
 
-def fetched(claim: Claim, source_name: str, shape: dict[str, object]) -> bool:
-    """End a fetch attempt: the bytes are stored under ``source_name`` (``shape``: the Item fields
-    their header filled, see estimates.source_fields), and the item is queued again for its
+def fetched(claim: Claim, source_name: str, source_fields: dict[str, object]) -> bool:
+    """End a fetch attempt: the bytes are stored under ``source_name`` (``source_fields``: the Item
+    fields their header filled, see estimates.source_fields), and the item is queued again for its
     optimizing step, with that step's attempts still to count. The caller enqueues it."""
     return bool(
         claim._held().update(
-            **shape,
+            **source_fields,
             status=Item.Status.QUEUED,
             fetched_generation=claim.generation,
             source_name=source_name,

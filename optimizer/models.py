@@ -84,13 +84,10 @@ class Item(models.Model):
     error_code = models.CharField(max_length=40, blank=True)
     error_message = models.TextField(blank=True)
     original_size = models.BigIntegerField(null=True, blank=True)
-    # What the source's header tells, kept when its bytes are first in hand (the upload, the fetch
-    # step's download) so that an estimate never reads the source again: its format as the engine's
-    # cost model knows it, its oriented size and its frames. Empty until then.
-    source_format = models.CharField(max_length=8, blank=True)
-    source_width = models.PositiveIntegerField(null=True, blank=True)
-    source_height = models.PositiveIntegerField(null=True, blank=True)
-    source_frames = models.PositiveIntegerField(null=True, blank=True)
+    # The engine's expected CPU-seconds for the item's targets (engine.cost.estimate: its header and the
+    # memory budget's plan), kept when the source's bytes are first in hand (the upload, the fetch
+    # step's download) so that an estimate never reads the source again. Empty until then.
+    expected_cpu_seconds = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

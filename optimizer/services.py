@@ -249,7 +249,7 @@ def _create(job: Job, request: WorkRequest, key: Key) -> Submitted:
             source_sha256=source.sha256,
             source_filename=source.name,
             original_size=len(source.data),
-            **estimates.source_fields(source.data),
+            **estimates.source_fields(source.data, request.spec),
         )
     try:
         with transaction.atomic():

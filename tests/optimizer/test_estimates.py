@@ -1,5 +1,6 @@
 """How long an item is expected to take: more pixels and more variants cost more, a resize costs
-the output's size, the source's shape is kept when its bytes arrive so that no estimate reads them,
+the output's size, a conversion the memory budget leaves out costs nothing, the engine's expected
+CPU is kept when the source's bytes arrive so that no estimate reads them,
 the work queued ahead is shared by the live workers, and a running item counts down."""
 
 import io
@@ -7,11 +8,12 @@ import os
 from datetime import timedelta
 
 from django.core.files.storage import default_storage
+from django.test import override_settings
 from django.utils import timezone
 from PIL import Image
 
 from optimizer import estimates
-from optimizer.engine import Mode, Resize, ResizeMode, Spec, Target
+from optimizer.engine import Format, Limits, Mode, Resize, ResizeMode, Spec, Target, cost
 from optimizer.models import Item, WorkerBeat
 from tests.conftest import photo_bytes
 from tests.optimizer.helpers import DEFAULT_SET, submit_upload
@@ -37,21 +39,21 @@ def test_more_pixels_and_more_variants_cost_more(make_account):
     assert own_seconds(full_set) > 2 * own_seconds(small)
 
 
-def test_an_upload_keeps_its_shape_and_an_estimate_never_reads_the_source(make_account):
+def test_an_upload_keeps_its_expected_cpu_and_an_estimate_never_reads_the_source(make_account):
     account, _ = make_account(monthly_quota=10)
-    item = submit_upload(account, flat_png(4000, 3000)).item
-    assert (item.source_format, item.source_width, item.source_height, item.source_frames) == ("png", 4000, 3000, 1)
+    item = submit_upload(account, flat_png(3000, 2000)).item
+    assert item.expected_cpu_seconds == own_seconds(item)
     before = estimates.expected_seconds(item)
     default_storage.delete(item.source_name)  # an estimate that read the source would fail or guess now
     item.refresh_from_db()
     assert estimates.expected_seconds(item) == before
-    assert own_seconds(item) > 5  # 12 megapixels, whatever the file's few kilobytes suggest
+    assert own_seconds(item) > 5  # 6 megapixels, whatever the file's few kilobytes suggest
 
 
-def test_a_source_without_a_shape_is_costed_from_its_byte_size(make_account):
+def test_a_source_whose_header_was_not_read_is_costed_from_its_byte_size(make_account):
     account, _ = make_account(monthly_quota=10)
     item = submit_upload(account, photo_bytes(640, 480)).item
-    Item.objects.filter(pk=item.pk).update(source_format="", source_width=None, source_height=None)
+    Item.objects.filter(pk=item.pk).update(expected_cpu_seconds=None)
     item.refresh_from_db()
     assert estimates.engine_seconds(item) > 0
     item.original_size *= 10
@@ -61,11 +63,24 @@ def test_a_source_without_a_shape_is_costed_from_its_byte_size(make_account):
 def test_a_resized_item_costs_its_output_size(make_account):
     account, _ = make_account(monthly_quota=10)
     lossy = (Target(Mode.LOSSY),)
-    large = submit_upload(account, flat_png(4000, 3000), spec=Spec(targets=lossy)).item
+    large = submit_upload(account, flat_png(3000, 2000), spec=Spec(targets=lossy)).item
     shrunk = Spec(targets=lossy, resize=Resize(ResizeMode.FIT, 800, 800))
-    resized = submit_upload(account, flat_png(4000, 3000), spec=shrunk).item
+    resized = submit_upload(account, flat_png(3000, 2000), spec=shrunk).item
     small = submit_upload(account, flat_png(800, 600), spec=Spec(targets=lossy)).item
     assert own_seconds(small) < own_seconds(resized) < own_seconds(large) / 3
+
+
+@override_settings(REDUCER_WORKER_MEMORY_BUDGET=140 * 1024 * 1024)
+def test_a_conversion_the_memory_budget_leaves_out_costs_nothing(make_account):
+    account, _ = make_account(monthly_quota=10)
+    lossy, avif = Target(Mode.LOSSY), Target(Mode.LOSSY, Format.AVIF)
+    photo = photo_bytes(2000, 1500)  # its AVIF would take more than 140 MiB, its JPEG less
+    alone = submit_upload(account, photo, spec=Spec(targets=(lossy,))).item
+    with_avif = submit_upload(account, photo, spec=Spec(targets=(lossy, avif))).item
+    assert own_seconds(with_avif) == own_seconds(alone) > 0
+    # within the default budget the AVIF is made, and costed
+    both, one = (cost.estimate(photo, Spec(targets=targets), Limits()) for targets in ((lossy, avif), (lossy,)))
+    assert both > one
 
 
 def test_the_queue_ahead_is_counted_and_shared_by_the_live_workers(make_account, monkeypatch):
@@ -95,7 +110,7 @@ def test_the_queue_ahead_is_counted_and_shared_by_the_live_workers(make_account,
 def test_a_running_item_shows_what_is_left_of_its_estimate(make_account, monkeypatch):
     monkeypatch.setattr(os, "cpu_count", lambda: 8)
     account, _ = make_account(monthly_quota=10)
-    item = submit_upload(account, flat_png(4000, 3000)).item
+    item = submit_upload(account, flat_png(3000, 2000)).item
     total = own_seconds(item)
     Item.objects.filter(pk=item.pk).update(status=Item.Status.RUNNING, started_at=timezone.now() - timedelta(seconds=3))
     item.refresh_from_db()

@@ -27,3 +27,10 @@ def test_a_job_get_answers_from_what_was_kept_not_from_the_source(client, key):
     again = client.get(f"/api/v1/jobs/{job['id']}", **bearer(key))
     assert again.status_code == 200
     assert again.json()["status"] == "queued" and again.json()["estimated_seconds"] == job["estimated_seconds"]
+
+
+@override_settings(REDUCER_SYNC_MAX_BYTES=1000)
+def test_a_job_queued_behind_another_counts_the_work_ahead_of_it(client, key):
+    first = compress(client, key, data=photo_bytes(1600, 1200)).json()
+    second = compress(client, key, data=photo_bytes(1600, 1199)).json()  # as large, queued behind the first
+    assert second["estimated_seconds"] > first["estimated_seconds"]
