@@ -9,11 +9,19 @@ photo searches differently from a PNG graphic. An animation counts the pixels of
 resized image costs its decode and resampling per source megapixel, and its variants at the
 output's size.
 
-The coefficients are fitted on the public corpus by ``python -m optimizer.engine.cost_bench --fit
---corpus public`` (each target made alone, so a figure includes the decode and the metric's
-references), which prints them as this module holds them, and checked on the wider corpus by
-``python -m optimizer.engine.cost_bench --corpus wider``. A spec of several targets is the sum of its
-targets' costs: they share one decode, so the sum errs on the high side.
+Images of one class differ in ways a cost per megapixel cannot see: a PNG with alpha or a palette
+searches its palettes differently from an opaque one, and the engine's searches change. So each
+kind's cost is scaled by a factor per group of source format, mode, texture (``Texture``, from the
+header) and side of the knee (``SCALES``): the factor that put most of the group's rows within 2x of
+what they took on the corpus it was fitted on. A group with too few rows there falls back to the same
+group over every texture, and that to 1.
+
+The kinds' coefficients are fitted on the public corpus by ``python -m optimizer.engine.cost_bench
+--fit --corpus public`` (each target made alone, so a figure includes the decode and the metric's
+references), the scales on the wider corpus by ``--fit-scales --corpus wider`` (the check's rows, made
+under the worker's memory budget), each printed as this module holds it, and both checked by
+``python -m optimizer.engine.cost_bench --corpus public|wider``. A spec of several targets is the sum
+of its targets' costs: they share one decode, so the sum errs on the high side.
 
 A source whose header has not been read (a URL not fetched yet) is costed from its byte size with
 the format's typical bytes per megapixel.
@@ -24,6 +32,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 
 from PIL import Image
 
@@ -58,14 +67,35 @@ class Cost:
         return self.fixed + self.per_megapixel * below + self.per_megapixel_above * (megapixels - below)
 
 
+class Texture(StrEnum):
+    """What the header's pixel mode says of the picture, as far as the searches' costs differ."""
+
+    COLOUR = "colour"
+    GREY = "grey"
+    ALPHA = "alpha"  # any transparency, palette or not
+    PALETTE = "palette"
+
+
+def texture(mode: str, transparency: bool) -> Texture:
+    """The texture of a picture in Pillow's ``mode``, with a transparent colour or not."""
+    if transparency or mode in ("RGBA", "RGBa", "LA", "La", "PA"):
+        return Texture.ALPHA
+    if mode == "P":
+        return Texture.PALETTE
+    if mode in ("1", "L", "I", "I;16", "I;16B", "I;16L", "F"):
+        return Texture.GREY
+    return Texture.COLOUR
+
+
 @dataclass(frozen=True)
 class Shape:
-    """What a source's header tells the model: its format, its upright size and its frames."""
+    """What a source's header tells the model: its format, its upright size, its frames and texture."""
 
     format: Format
     width: int
     height: int
     frames: int = 1
+    texture: Texture = Texture.COLOUR
 
     @property
     def megapixels(self) -> float:
@@ -104,8 +134,41 @@ COSTS: dict[tuple[Format, Mode, Format], Cost] = {
     (Format.PNG, Mode.LOSSY, Format.WEBP): Cost(0.106, 0.418, 0.418),
 }
 
+# A group of kinds: (source format as costed, mode, texture or None for every texture, above the knee).
+Group = tuple[Format, Mode, Texture | None, bool]
+# Measured over costed per group on the wider corpus (see the module doc); a group missing is 1.
+SCALES: dict[Group, float] = {
+    (Format.GIF, Mode.GLOSSY, Texture.PALETTE, False): 1.0,
+    (Format.GIF, Mode.GLOSSY, None, False): 1.0,
+    (Format.GIF, Mode.LOSSY, Texture.PALETTE, False): 0.95,
+    (Format.GIF, Mode.LOSSY, None, False): 0.95,
+    (Format.JPEG, Mode.GLOSSY, Texture.COLOUR, False): 1.0,
+    (Format.JPEG, Mode.GLOSSY, Texture.COLOUR, True): 1.0,
+    (Format.JPEG, Mode.GLOSSY, None, False): 1.0,
+    (Format.JPEG, Mode.GLOSSY, None, True): 1.0,
+    (Format.JPEG, Mode.LOSSLESS, Texture.COLOUR, False): 1.65,
+    (Format.JPEG, Mode.LOSSLESS, Texture.COLOUR, True): 1.92,
+    (Format.JPEG, Mode.LOSSLESS, None, False): 1.65,
+    (Format.JPEG, Mode.LOSSLESS, None, True): 1.92,
+    (Format.JPEG, Mode.LOSSY, Texture.COLOUR, False): 1.0,
+    (Format.JPEG, Mode.LOSSY, Texture.COLOUR, True): 1.0,
+    (Format.JPEG, Mode.LOSSY, None, False): 1.0,
+    (Format.JPEG, Mode.LOSSY, None, True): 1.0,
+    (Format.PNG, Mode.GLOSSY, Texture.ALPHA, False): 1.0,
+    (Format.PNG, Mode.GLOSSY, Texture.COLOUR, False): 1.0,
+    (Format.PNG, Mode.GLOSSY, None, False): 1.16,
+    (Format.PNG, Mode.LOSSLESS, Texture.ALPHA, False): 1.28,
+    (Format.PNG, Mode.LOSSLESS, None, False): 0.95,
+    (Format.PNG, Mode.LOSSLESS, None, True): 1.42,
+    (Format.PNG, Mode.LOSSY, Texture.ALPHA, False): 1.05,
+    (Format.PNG, Mode.LOSSY, Texture.COLOUR, False): 0.67,
+    (Format.PNG, Mode.LOSSY, Texture.GREY, False): 1.0,
+    (Format.PNG, Mode.LOSSY, None, False): 1.0,
+}
+
 # CPU-seconds per source megapixel (all frames) of the decode alone: what an item costs when the memory
-# budget leaves out every target it asked for (10-13 MP JPEG photos took 0.09-0.21 s).
+# budget leaves out every target it asked for (8 such conversions of 9-20 MP JPEG photos took 0.007-0.027
+# s per megapixel, 0.012 the median).
 DECODE_PER_MEGAPIXEL = 0.012
 # CPU-seconds per source megapixel (all frames) of decoding and resampling a source that is resized.
 RESIZE_PER_MEGAPIXEL = 0.08
@@ -136,9 +199,10 @@ def shape(data: bytes) -> Shape | None:
             if image.getexif().get(_ORIENTATION_TAG) in _QUARTER_TURNS:
                 width, height = height, width
             frames = 1 if image.format == "MPO" else getattr(image, "n_frames", 1)
+            picture = texture(image.mode, "transparency" in image.info)
     except Exception:  # anything Pillow cannot read is costed from its byte size
         return None
-    return Shape(source_format(data), width, height, frames)
+    return Shape(source_format(data), width, height, frames, picture)
 
 
 def shape_from_size(fmt: Format, size: int) -> Shape:
@@ -162,25 +226,52 @@ def variant_cost(source: Format, target: Target) -> Cost:
     return COSTS.get((costed, mode, made), COSTS[(costed, mode, costed)])
 
 
-def cpu_seconds(source: Shape, targets: tuple[Target, ...], resize: Resize | None = None) -> float:
-    """The engine's expected CPU-seconds for ``targets`` on this source, resized first if asked."""
-    made = source
+def groups(source: Shape, target: Target, megapixels: float) -> tuple[Group, Group]:
+    """The scale groups of a target on this source at this size (all frames): its texture's, then every
+    texture's."""
+    costed, mode, _ = kind(source.format, target)
+    above = megapixels > KNEE_MEGAPIXELS
+    return (costed, mode, source.texture, above), (costed, mode, None, above)
+
+
+def scale(source: Shape, target: Target, megapixels: float, scales: dict[Group, float]) -> float:
+    """The factor ``scales`` gives a target's cost on this source: its texture's group, or every texture's."""
+    own, every = groups(source, target, megapixels)
+    return scales.get(own, scales.get(every, 1.0))
+
+
+def made_megapixels(source: Shape, resize: Resize | None) -> float:
+    """The megapixels (all frames) the variants of this source are made at, resized if asked."""
+    if resize is None:
+        return source.megapixels * source.frames
+    width, height = target_size((source.width, source.height), resize)
+    if resize.mode is ResizeMode.SMART_CROP:  # cut to the box after scaling
+        width, height = min(width, resize.width or width), min(height, resize.height or height)
+    return width * height / 1e6 * source.frames
+
+
+def cpu_seconds(
+    source: Shape, targets: tuple[Target, ...], resize: Resize | None = None, scales: dict[Group, float] | None = None
+) -> float:
+    """The engine's expected CPU-seconds for ``targets`` on this source, resized first if asked, with
+    each target's cost scaled by ``scales`` (``SCALES`` unless given)."""
+    scales = SCALES if scales is None else scales
+    pixels = made_megapixels(source, resize)
     resampled = 0.0
-    if resize is not None:
-        width, height = target_size((source.width, source.height), resize)
-        if resize.mode is ResizeMode.SMART_CROP:  # cut to the box after scaling
-            width, height = min(width, resize.width or width), min(height, resize.height or height)
-        made = Shape(source.format, width, height, source.frames)
-        if (width, height) != (source.width, source.height):
-            resampled = RESIZE_PER_MEGAPIXEL * source.megapixels * source.frames
-    pixels = made.megapixels * made.frames
-    return resampled + sum(variant_cost(source.format, target).seconds(pixels) for target in targets)
+    if pixels != source.megapixels * source.frames:
+        resampled = RESIZE_PER_MEGAPIXEL * source.megapixels * source.frames
+    costs = (
+        variant_cost(source.format, target).seconds(pixels) * scale(source, target, pixels, scales)
+        for target in targets
+    )
+    return resampled + sum(costs)
 
 
-def estimate(data: bytes, spec: Spec, limits: Limits) -> float | None:
+def estimate(data: bytes, spec: Spec, limits: Limits, scales: dict[Group, float] | None = None) -> float | None:
     """The engine's expected CPU-seconds for ``spec`` on the source ``data`` under ``limits``, from its
     header alone: only the targets the memory budget lets it make are costed (``memory.plan``), and an
-    item it refuses costs nothing. None when the header is unreadable (the engine will say why)."""
+    item it refuses costs nothing; ``scales`` as for ``cpu_seconds``. None when the header is unreadable
+    (the engine will say why)."""
     source = shape(data)
     if source is None:
         return None
@@ -191,4 +282,4 @@ def estimate(data: bytes, spec: Spec, limits: Limits) -> float | None:
     made = tuple(target for target in spec.targets if target not in left_out)
     if not made:
         return DECODE_PER_MEGAPIXEL * source.megapixels * source.frames
-    return cpu_seconds(source, made, spec.resize)
+    return cpu_seconds(source, made, spec.resize, scales)

@@ -6,11 +6,18 @@ resized to fit RESIZE, and prints per row the megapixels, the estimated and the 
 CPU-seconds and their ratio; then how many rows are within 2x, with the worst ratio, over all rows,
 per class of image (the source format and what the picture is) and per size band.
 
-``--fit`` (on the public corpus) makes every target of ``FIT_TARGETS`` alone on each image, and the
-default target resized as the check does, and prints the coefficients that minimise the relative
-error, as ``cost.COSTS`` holds them, the cost per source megapixel of the resize, the median bytes
-per megapixel of each source format, and the same table for the fitted targets: paste them into
-``cost.py`` to refit the model.
+The check makes each spec as a worker does, under its default memory budget, and sets it beside
+``cost.estimate``: a conversion the budget leaves out is costed as the decode it still takes.
+
+``--fit`` (on the public corpus) makes every target of ``FIT_TARGETS`` alone on each image, with no
+memory budget, and the default target resized as the check does, and prints the coefficients that
+minimise the relative error, as ``cost.COSTS`` holds them, the cost per source megapixel of the
+resize, the median bytes per megapixel of each source format, and the same table for the fitted
+targets: paste them into ``cost.py`` to refit the model.
+
+``--fit-scales`` (on the wider corpus) makes what the check makes and prints ``cost.SCALES`` (see
+``fit_scales``) per group of source format, mode, texture and side of the knee, and per group over
+every texture; then the check's table with them. Paste them into ``cost.py`` after any change to the engine's searches.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import EngineError, Format, Mode, Resize, ResizeMode, Spec, Target, corpus, cost, optimize
+from . import EngineError, Format, Limits, Mode, Resize, ResizeMode, Spec, Target, corpus, cost, memory, optimize
 from .bench import EXTENSIONS, UNBOUNDED, _cpu_seconds
 from .resize import target_size
 
@@ -40,6 +47,11 @@ RESIZE = Resize(ResizeMode.FIT, 1280, 1280)
 RESIZED_FROM = 2.0
 TOLERANCE = 2.0  # how far an estimate may be from the measurement, either way
 CLOCK_TICK = 0.01  # the CPU clock's step: a variant made in less reads as 0, and counts as this
+# The worker's default limits, under which the check makes each spec.
+WORKER = Limits()
+# A scale is fitted on a group of at least this many rows, among these factors (1/5 to 5, 64 steps).
+MIN_GROUP = 3
+SCALE_STEPS = tuple(float(factor) for factor in np.exp(np.linspace(-1.6, 1.6, 65)))
 SIZE_BANDS = ((0.25, "<= 0.25 MP"), (1.0, "0.25-1 MP"), (cost.KNEE_MEGAPIXELS, "1-4.5 MP"), (float("inf"), "> 4.5 MP"))
 
 
@@ -90,11 +102,13 @@ def _images(folder: Path, max_megapixels: float | None, out) -> Iterator[Sample]
 
 
 class Measurements:
-    """The CPU-seconds the engine takes on a spec (its JPEG transcode child included), kept in a
-    JSON-lines file when one is given, so a refit or a recheck reuses what was measured."""
+    """The CPU-seconds the engine takes on a spec under ``limits`` (its JPEG transcode child included),
+    kept in a JSON-lines file when one is given, so a refit or a recheck reuses what was measured (a
+    record holds one kind of limits: the fit's unbounded ones or the check's)."""
 
-    def __init__(self, record: Path | None) -> None:
+    def __init__(self, record: Path | None, limits: Limits = WORKER) -> None:
         self.record = record
+        self.limits = limits
         self.known: dict[str, float | None] = {}
         if record is not None and record.exists():
             for line in record.read_text().splitlines():
@@ -105,7 +119,7 @@ class Measurements:
         """None when the engine refuses the image."""
         key = f"{sample.name} {label}"
         if key not in self.known:
-            self.known[key] = self._measure(sample.data, spec)
+            self.known[key] = self._measure(sample.data, spec, self.limits)
             if self.record is not None:
                 with self.record.open("a") as handle:
                     handle.write(json.dumps({"key": key, "seconds": self.known[key]}) + "\n")
@@ -113,10 +127,10 @@ class Measurements:
         return None if seconds is None else max(CLOCK_TICK, seconds)
 
     @staticmethod
-    def _measure(data: bytes, spec: Spec) -> float | None:
+    def _measure(data: bytes, spec: Spec, limits: Limits) -> float | None:
         started = _cpu_seconds()
         try:
-            optimize(data, spec, UNBOUNDED)
+            optimize(data, spec, limits)
         except EngineError:
             return None
         return _cpu_seconds() - started
@@ -191,15 +205,66 @@ def _checked_specs(index: int, sample: Sample) -> list[tuple[str, Target, Resize
     return specs
 
 
-def check(folder: Path, max_megapixels: float | None, measurements: Measurements, out=sys.stdout) -> None:
-    rows = []
+def _checked_rows(folder: Path, max_megapixels: float | None, measurements: Measurements, out):
+    """Each spec the check makes, with what it took: (sample, label, spec, seconds)."""
     for index, sample in enumerate(_images(folder, max_megapixels, out)):
         for label, target, resize in _checked_specs(index, sample):
-            seconds = measurements.seconds(sample, label, Spec(targets=(target,), resize=resize))
+            spec = Spec(targets=(target,), resize=resize)
+            seconds = measurements.seconds(sample, label, spec)
             if seconds is not None:
                 print(f"{sample.name} {label}: {sample.megapixels:.2f} MP, {seconds:.2f} s", file=out)
-                rows.append(Row(sample, label, cost.cpu_seconds(sample.shape, (target,), resize), seconds))
-    _table(rows, out)
+                yield sample, label, spec, seconds
+
+
+def _estimate_rows(measured, scales: dict[cost.Group, float] | None = None) -> list[Row]:
+    return [
+        Row(sample, label, max(CLOCK_TICK, cost.estimate(sample.data, spec, WORKER, scales) or 0.0), seconds)
+        for sample, label, spec, seconds in measured
+    ]
+
+
+def check(folder: Path, max_megapixels: float | None, measurements: Measurements, out=sys.stdout) -> None:
+    _table(_estimate_rows(list(_checked_rows(folder, max_megapixels, measurements, out))), out)
+
+
+def fit_scales(measured, out=sys.stdout) -> dict[cost.Group, float]:
+    """``cost.SCALES`` from the check's rows: per group of at least MIN_GROUP rows, the factor on the
+    variants' cost (not on any resampling) that puts most of the group's rows within TOLERANCE of what
+    they took, the one nearest 1 among equals. Rows whose target the memory budget left out say nothing
+    of a variant's cost and are not used. A factor is chosen by that count rather than by an average
+    because the spread within a group is wide: an average is pulled by a few outliers that no factor
+    brings within 2x."""
+    pairs: dict[cost.Group, list[tuple[float, float, float]]] = defaultdict(list)
+    for sample, _, spec, seconds in measured:
+        if memory.plan(sample.data, spec, WORKER).left_out:
+            continue
+        (target,) = spec.targets
+        resampled = cost.cpu_seconds(sample.shape, (), spec.resize, {})
+        unscaled = cost.cpu_seconds(sample.shape, spec.targets, spec.resize, {}) - resampled
+        for group in cost.groups(sample.shape, target, cost.made_megapixels(sample.shape, spec.resize)):
+            pairs[group].append((resampled, unscaled, seconds))
+
+    def rows_within(factor: float, rows: list[tuple[float, float, float]]) -> int:
+        return sum(
+            _within(max(CLOCK_TICK, resampled + factor * unscaled) / seconds) for resampled, unscaled, seconds in rows
+        )
+
+    scales = {
+        group: round(float(max(SCALE_STEPS, key=lambda factor: (rows_within(factor, rows), -abs(np.log(factor))))), 2)
+        for group, rows in pairs.items()
+        if len(rows) >= MIN_GROUP
+    }
+    print("\nSCALES: dict[Group, float] = {", file=out)
+    for (source, mode, texture, above), factor in sorted(scales.items(), key=lambda item: str(item[0])):
+        named = "None" if texture is None else f"Texture.{texture.name}"
+        print(f"    (Format.{source.name}, Mode.{mode.name}, {named}, {above}): {factor},", file=out)
+    print("}", file=out)
+    return scales
+
+
+def refit_scales(folder: Path, max_megapixels: float | None, measurements: Measurements, out=sys.stdout) -> None:
+    measured = list(_checked_rows(folder, max_megapixels, measurements, out))
+    _table(_estimate_rows(measured, fit_scales(measured, out)), out)
 
 
 Points = list[tuple[float, float]]  # (megapixels, CPU-seconds) of one kind of variant
@@ -312,10 +377,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", choices=sorted(corpus.LOCATIONS), default="wider")
     parser.add_argument("--max-megapixels", type=float, help="skip larger images")
-    parser.add_argument("--fit", action="store_true", help="fit the coefficients instead of checking them")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--fit", action="store_true", help="fit the kinds' coefficients instead of checking them")
+    what.add_argument("--fit-scales", action="store_true", help="fit the scales per group instead of checking them")
     parser.add_argument("--record", type=Path, help="a JSON-lines file of measurements to reuse and add to")
     args = parser.parse_args(argv)
-    (fit if args.fit else check)(corpus.folder(args.corpus), args.max_megapixels, Measurements(args.record))
+    folder = corpus.folder(args.corpus)
+    if args.fit:
+        fit(folder, args.max_megapixels, Measurements(args.record, UNBOUNDED))
+    else:
+        (refit_scales if args.fit_scales else check)(folder, args.max_megapixels, Measurements(args.record))
 
 
 if __name__ == "__main__":

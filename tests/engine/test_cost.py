@@ -1,13 +1,14 @@
-"""The cost model reads a source's shape from its header alone, costs more pixels and more variants
-higher (at a rate of its own above the size verified on every pixel), costs a resized image at its
-output's size, and its benchmark prints estimate beside measurement per class and records what it
-measured."""
+"""The cost model reads a source's shape and texture from its header alone, costs more pixels and more
+variants higher (at a rate of its own above the size verified on every pixel), costs a resized image
+at its output's size, scales a group of kinds by its fitted factor, costs only what the memory budget
+lets the engine make, and its benchmark prints estimate beside measurement per class, records what
+it measured and fits the scales."""
 
 import io
 
 from PIL import Image
 
-from optimizer.engine import Format, Mode, Resize, ResizeMode, Target, cost, cost_bench
+from optimizer.engine import Format, Limits, Mode, Resize, ResizeMode, Spec, Target, cost, cost_bench
 
 from .conftest import encode, photo
 
@@ -27,7 +28,48 @@ def test_the_header_tells_the_shape_upright_and_with_its_frames():
     frames = [photo(32, 24, seed=seed) for seed in range(3)]
     animated = io.BytesIO()
     frames[0].save(animated, format="GIF", save_all=True, append_images=frames[1:])
-    assert cost.shape(animated.getvalue()) == cost.Shape(Format.GIF, 32, 24, 3)
+    assert cost.shape(animated.getvalue()) == cost.Shape(Format.GIF, 32, 24, 3, cost.Texture.PALETTE)
+
+
+def test_the_header_tells_the_texture():
+    textures = {
+        mode: cost.shape(encode(photo(64, 48).convert(mode), "PNG")).texture for mode in ("RGB", "RGBA", "LA", "L", "P")
+    }
+    assert textures == {
+        "RGB": cost.Texture.COLOUR,
+        "RGBA": cost.Texture.ALPHA,
+        "LA": cost.Texture.ALPHA,
+        "L": cost.Texture.GREY,
+        "P": cost.Texture.PALETTE,
+    }
+    transparent = encode(photo(64, 48).convert("P"), "PNG", transparency=0)
+    assert cost.shape(transparent).texture is cost.Texture.ALPHA
+
+
+def test_a_group_scales_its_kinds_cost_by_its_texture_then_by_every_texture():
+    opaque, alpha = (
+        cost.Shape(Format.PNG, 1000, 1000, 1, texture) for texture in (cost.Texture.COLOUR, cost.Texture.ALPHA)
+    )
+    unscaled = cost.cpu_seconds(opaque, LOSSY, scales={})
+    scales = {(Format.PNG, Mode.LOSSY, cost.Texture.ALPHA, False): 2.0, (Format.PNG, Mode.LOSSY, None, False): 0.5}
+    assert cost.cpu_seconds(alpha, LOSSY, scales=scales) == 2.0 * unscaled
+    assert cost.cpu_seconds(opaque, LOSSY, scales=scales) == 0.5 * unscaled
+    # above the knee another group answers: none here, so the cost is as fitted
+    large = cost.Shape(Format.PNG, 3000, 2000, 1, cost.Texture.ALPHA)
+    assert cost.cpu_seconds(large, LOSSY, scales=scales) == cost.cpu_seconds(large, LOSSY, scales={})
+
+
+def test_the_estimate_costs_only_what_the_memory_budget_lets_the_engine_make():
+    data = encode(photo(1000, 800), "JPEG", quality=90)  # its JPEG takes about 56 MiB, its AVIF 67 MiB
+    lossy, avif = Target(Mode.LOSSY), Target(Mode.LOSSY, Format.AVIF)
+    tight = Limits(memory_budget=60 << 20)
+    alone = cost.estimate(data, Spec(targets=(lossy,)), tight)
+    assert cost.estimate(data, Spec(targets=(lossy, avif)), tight) == alone
+    assert cost.estimate(data, Spec(targets=(lossy, avif)), Limits()) > alone
+    # a conversion alone left out still decodes the source; an item refused from its header costs nothing
+    assert 0 < cost.estimate(data, Spec(targets=(avif,)), tight) < alone / 10
+    assert cost.estimate(data, Spec(targets=(lossy,)), Limits(memory_budget=10 << 20)) == 0
+    assert cost.estimate(data[:20], Spec(targets=(lossy,)), Limits()) is None
 
 
 def test_more_pixels_and_more_variants_cost_more():
@@ -99,3 +141,16 @@ def test_the_check_prints_each_estimate_beside_its_measurement_per_class_and_reu
     cost_bench.check(images, None, cost_bench.Measurements(record), out=again)
     assert len(record.read_text().splitlines()) == 5  # nothing measured twice
     assert again.getvalue().split("5 rows:")[1] == text.split("5 rows:")[1]
+
+
+def test_the_scale_fit_puts_most_of_a_group_within_2x():
+    sample = cost_bench.Sample("a.png", encode(photo(200, 100), "PNG"), cost.Shape(Format.PNG, 2000, 1000), "graphic")
+    spec = Spec(targets=LOSSY)
+    unscaled = cost.cpu_seconds(sample.shape, LOSSY, scales={})
+    # three rows at a third of the cost and one far above: the factor serves the three
+    measured = [(sample, "lossy-own", spec, unscaled * ratio) for ratio in (0.3, 0.33, 0.36, 5.0)]
+    scales = cost_bench.fit_scales(measured, out=io.StringIO())
+    factor = scales[(Format.PNG, Mode.LOSSY, cost.Texture.COLOUR, False)]
+    assert 0.18 <= factor <= 0.6 and scales[(Format.PNG, Mode.LOSSY, None, False)] == factor
+    # fewer rows than a group needs: no factor
+    assert cost_bench.fit_scales(measured[:2], out=io.StringIO()) == {}
