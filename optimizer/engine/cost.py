@@ -11,8 +11,8 @@ output's size.
 
 Images of one class differ in ways a cost per megapixel cannot see: a PNG with alpha or a palette
 searches its palettes differently from an opaque one, and the engine's searches change. So each
-kind's cost is scaled by a factor per group of source format, mode, texture (``Texture``, from the
-header) and side of the knee (``SCALES``): the factor that put most of the group's rows within 2x of
+kind's cost is scaled by a factor per kind, texture (``Texture``, from the header) and side of the
+knee (``SCALES``): the factor that put most of the group's rows within 2x of
 what they took on the corpus it was fitted on. A group with too few rows there falls back to the same
 group over every texture, and that to 1.
 
@@ -37,6 +37,7 @@ from enum import StrEnum
 from PIL import Image
 
 from . import memory
+from .codecs.png import KMEANS_MAX_COLOURS
 from .errors import EngineError
 from .resize import target_size
 from .spec import Format, Limits, Mode, Resize, ResizeMode, Spec, Target
@@ -49,6 +50,8 @@ COSTED_SOURCES = (Format.JPEG, Format.PNG, Format.GIF)
 _AVIF_BRANDS = (b"ftypavif", b"ftypavis")
 # Above this many megapixels the engine verifies on tiles: the metric's part stops growing.
 KNEE_MEGAPIXELS = Limits().verify_pixels / 1e6
+# The largest picture whose colours are counted when it arrives: decoded, it takes at most 48 MB.
+COUNTED_PIXELS = 12_000_000
 _ORIENTATION_TAG = 0x0112
 _QUARTER_TURNS = (5, 6, 7, 8)  # EXIF orientations that swap width and height
 
@@ -70,7 +73,8 @@ class Cost:
 class Texture(StrEnum):
     """What the header's pixel mode says of the picture, as far as the searches' costs differ."""
 
-    COLOUR = "colour"
+    COLOUR = "colour"  # opaque, with more colours than a k-means palette is tried on (or not counted)
+    GRAPHIC = "graphic"  # opaque colour with few enough colours for the PNG search's k-means ladders
     GREY = "grey"
     ALPHA = "alpha"  # any transparency, palette or not
     PALETTE = "palette"
@@ -134,36 +138,40 @@ COSTS: dict[tuple[Format, Mode, Format], Cost] = {
     (Format.PNG, Mode.LOSSY, Format.WEBP): Cost(0.106, 0.418, 0.418),
 }
 
-# A group of kinds: (source format as costed, mode, texture or None for every texture, above the knee).
-Group = tuple[Format, Mode, Texture | None, bool]
+# A kind with a texture (None: every texture) and a side of the knee (True: above).
+Group = tuple[Format, Mode, Format, Texture | None, bool]
 # Measured over costed per group on the wider corpus (see the module doc); a group missing is 1.
 SCALES: dict[Group, float] = {
-    (Format.GIF, Mode.GLOSSY, Texture.PALETTE, False): 1.0,
-    (Format.GIF, Mode.GLOSSY, None, False): 1.0,
-    (Format.GIF, Mode.LOSSY, Texture.PALETTE, False): 0.95,
-    (Format.GIF, Mode.LOSSY, None, False): 0.95,
-    (Format.JPEG, Mode.GLOSSY, Texture.COLOUR, False): 1.0,
-    (Format.JPEG, Mode.GLOSSY, Texture.COLOUR, True): 1.0,
-    (Format.JPEG, Mode.GLOSSY, None, False): 1.0,
-    (Format.JPEG, Mode.GLOSSY, None, True): 1.0,
-    (Format.JPEG, Mode.LOSSLESS, Texture.COLOUR, False): 1.65,
-    (Format.JPEG, Mode.LOSSLESS, Texture.COLOUR, True): 1.92,
-    (Format.JPEG, Mode.LOSSLESS, None, False): 1.65,
-    (Format.JPEG, Mode.LOSSLESS, None, True): 1.92,
-    (Format.JPEG, Mode.LOSSY, Texture.COLOUR, False): 1.0,
-    (Format.JPEG, Mode.LOSSY, Texture.COLOUR, True): 1.0,
-    (Format.JPEG, Mode.LOSSY, None, False): 1.0,
-    (Format.JPEG, Mode.LOSSY, None, True): 1.0,
-    (Format.PNG, Mode.GLOSSY, Texture.ALPHA, False): 1.0,
-    (Format.PNG, Mode.GLOSSY, Texture.COLOUR, False): 1.0,
-    (Format.PNG, Mode.GLOSSY, None, False): 1.16,
-    (Format.PNG, Mode.LOSSLESS, Texture.ALPHA, False): 1.28,
-    (Format.PNG, Mode.LOSSLESS, None, False): 0.95,
-    (Format.PNG, Mode.LOSSLESS, None, True): 1.42,
-    (Format.PNG, Mode.LOSSY, Texture.ALPHA, False): 1.05,
-    (Format.PNG, Mode.LOSSY, Texture.COLOUR, False): 0.67,
-    (Format.PNG, Mode.LOSSY, Texture.GREY, False): 1.0,
-    (Format.PNG, Mode.LOSSY, None, False): 1.0,
+    (Format.GIF, Mode.LOSSY, Format.GIF, Texture.PALETTE, False): 0.95,
+    (Format.GIF, Mode.LOSSY, Format.GIF, None, False): 0.95,
+    (Format.JPEG, Mode.GLOSSY, Format.AVIF, None, False): 1.0,
+    (Format.JPEG, Mode.GLOSSY, Format.WEBP, None, False): 1.11,
+    (Format.JPEG, Mode.LOSSLESS, Format.AVIF, Texture.COLOUR, False): 1.65,
+    (Format.JPEG, Mode.LOSSLESS, Format.AVIF, None, False): 1.65,
+    (Format.JPEG, Mode.LOSSY, Format.JPEG, Texture.COLOUR, False): 1.0,
+    (Format.JPEG, Mode.LOSSY, Format.JPEG, Texture.COLOUR, True): 1.0,
+    (Format.JPEG, Mode.LOSSY, Format.JPEG, None, False): 1.0,
+    (Format.JPEG, Mode.LOSSY, Format.JPEG, None, True): 1.0,
+    (Format.JPEG, Mode.LOSSY, Format.WEBP, Texture.COLOUR, False): 1.49,
+    (Format.JPEG, Mode.LOSSY, Format.WEBP, None, False): 1.49,
+    (Format.PNG, Mode.GLOSSY, Format.AVIF, None, False): 1.05,
+    (Format.PNG, Mode.GLOSSY, Format.PNG, Texture.ALPHA, False): 1.0,
+    (Format.PNG, Mode.GLOSSY, Format.PNG, None, False): 1.0,
+    (Format.PNG, Mode.GLOSSY, Format.WEBP, None, False): 1.16,
+    (Format.PNG, Mode.LOSSLESS, Format.AVIF, Texture.ALPHA, False): 1.0,
+    (Format.PNG, Mode.LOSSLESS, Format.AVIF, None, False): 1.0,
+    (Format.PNG, Mode.LOSSLESS, Format.PNG, None, False): 0.95,
+    (Format.PNG, Mode.LOSSLESS, Format.WEBP, Texture.ALPHA, False): 1.0,
+    (Format.PNG, Mode.LOSSLESS, Format.WEBP, None, False): 1.0,
+    (Format.PNG, Mode.LOSSY, Format.AVIF, Texture.ALPHA, False): 1.0,
+    (Format.PNG, Mode.LOSSY, Format.AVIF, None, False): 1.0,
+    (Format.PNG, Mode.LOSSY, Format.PNG, Texture.ALPHA, False): 0.82,
+    (Format.PNG, Mode.LOSSY, Format.PNG, Texture.COLOUR, False): 0.67,
+    (Format.PNG, Mode.LOSSY, Format.PNG, Texture.GRAPHIC, False): 1.0,
+    (Format.PNG, Mode.LOSSY, Format.PNG, Texture.GREY, False): 1.0,
+    (Format.PNG, Mode.LOSSY, Format.PNG, None, False): 0.82,
+    (Format.PNG, Mode.LOSSY, Format.WEBP, Texture.ALPHA, False): 1.05,
+    (Format.PNG, Mode.LOSSY, Format.WEBP, None, False): 1.65,
 }
 
 # CPU-seconds per source megapixel (all frames) of the decode alone: what an item costs when the memory
@@ -190,9 +198,18 @@ def source_format(head: bytes) -> Format:
     return Format.PNG
 
 
+def _few_colours(image: Image.Image) -> bool:
+    """Whether an opaque colour image's first frame has few enough colours for the PNG search's k-means
+    ladders, which take 2-4 CPU-s a megapixel against about 1 for libimagequant's on photo-like ones."""
+    return image.convert("RGB").getcolors(KMEANS_MAX_COLOURS) is not None
+
+
 def shape(data: bytes) -> Shape | None:
     """The shape a source's header tells (the width and height as the engine orients them); None
-    when the bytes are not an image Pillow can open. Reads no pixels: cheap enough for every upload."""
+    when the bytes are not an image Pillow can open. Reads no pixels but those of an opaque colour
+    image that is not a JPEG, up to COUNTED_PIXELS, to tell a graphic from a photo by its colours
+    (about 0.02 CPU-s a megapixel, a hundredth of what the engine takes on it)."""
+    fmt = source_format(data)
     try:
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
@@ -200,9 +217,12 @@ def shape(data: bytes) -> Shape | None:
                 width, height = height, width
             frames = 1 if image.format == "MPO" else getattr(image, "n_frames", 1)
             picture = texture(image.mode, "transparency" in image.info)
+            counted = picture is Texture.COLOUR and fmt is not Format.JPEG and width * height <= COUNTED_PIXELS
+            if counted and _few_colours(image):
+                picture = Texture.GRAPHIC
     except Exception:  # anything Pillow cannot read is costed from its byte size
         return None
-    return Shape(source_format(data), width, height, frames, picture)
+    return Shape(fmt, width, height, frames, picture)
 
 
 def shape_from_size(fmt: Format, size: int) -> Shape:
@@ -229,9 +249,9 @@ def variant_cost(source: Format, target: Target) -> Cost:
 def groups(source: Shape, target: Target, megapixels: float) -> tuple[Group, Group]:
     """The scale groups of a target on this source at this size (all frames): its texture's, then every
     texture's."""
-    costed, mode, _ = kind(source.format, target)
+    costed, mode, made = kind(source.format, target)
     above = megapixels > KNEE_MEGAPIXELS
-    return (costed, mode, source.texture, above), (costed, mode, None, above)
+    return (costed, mode, made, source.texture, above), (costed, mode, made, None, above)
 
 
 def scale(source: Shape, target: Target, megapixels: float, scales: dict[Group, float]) -> float:

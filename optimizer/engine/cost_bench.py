@@ -16,8 +16,9 @@ resize, the median bytes per megapixel of each source format, and the same table
 targets: paste them into ``cost.py`` to refit the model.
 
 ``--fit-scales`` (on the wider corpus) makes what the check makes and prints ``cost.SCALES`` (see
-``fit_scales``) per group of source format, mode, texture and side of the knee, and per group over
-every texture; then the check's table with them. Paste them into ``cost.py`` after any change to the engine's searches.
+``fit_scales``) per kind, texture and side of the knee, and per kind and side over every texture;
+then the check's table with them. Paste them into ``cost.py`` after any change to the engine's
+searches.
 """
 
 from __future__ import annotations
@@ -255,9 +256,11 @@ def fit_scales(measured, out=sys.stdout) -> dict[cost.Group, float]:
         if len(rows) >= MIN_GROUP
     }
     print("\nSCALES: dict[Group, float] = {", file=out)
-    for (source, mode, texture, above), factor in sorted(scales.items(), key=lambda item: str(item[0])):
+    for (source, mode, made, texture, above), factor in sorted(scales.items(), key=lambda item: str(item[0])):
         named = "None" if texture is None else f"Texture.{texture.name}"
-        print(f"    (Format.{source.name}, Mode.{mode.name}, {named}, {above}): {factor},", file=out)
+        print(
+            f"    (Format.{source.name}, Mode.{mode.name}, Format.{made.name}, {named}, {above}): {factor},", file=out
+        )
     print("}", file=out)
     return scales
 

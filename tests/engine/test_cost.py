@@ -31,12 +31,12 @@ def test_the_header_tells_the_shape_upright_and_with_its_frames():
     assert cost.shape(animated.getvalue()) == cost.Shape(Format.GIF, 32, 24, 3, cost.Texture.PALETTE)
 
 
-def test_the_header_tells_the_texture():
+def test_the_header_tells_the_texture_and_an_opaque_graphic_is_told_by_its_colours(monkeypatch):
     textures = {
         mode: cost.shape(encode(photo(64, 48).convert(mode), "PNG")).texture for mode in ("RGB", "RGBA", "LA", "L", "P")
     }
     assert textures == {
-        "RGB": cost.Texture.COLOUR,
+        "RGB": cost.Texture.GRAPHIC,  # 3072 pixels: few enough colours for the k-means palettes
         "RGBA": cost.Texture.ALPHA,
         "LA": cost.Texture.ALPHA,
         "L": cost.Texture.GREY,
@@ -44,6 +44,12 @@ def test_the_header_tells_the_texture():
     }
     transparent = encode(photo(64, 48).convert("P"), "PNG", transparency=0)
     assert cost.shape(transparent).texture is cost.Texture.ALPHA
+    many = photo(256, 192)  # about 48 600 colours
+    assert cost.shape(encode(many, "PNG")).texture is cost.Texture.COLOUR
+    # a JPEG is not decoded to count its colours, nor a picture over COUNTED_PIXELS
+    assert cost.shape(encode(photo(64, 48), "JPEG")).texture is cost.Texture.COLOUR
+    monkeypatch.setattr(cost, "COUNTED_PIXELS", 64 * 48 - 1)
+    assert cost.shape(encode(photo(64, 48), "PNG")).texture is cost.Texture.COLOUR
 
 
 def test_a_group_scales_its_kinds_cost_by_its_texture_then_by_every_texture():
@@ -51,7 +57,10 @@ def test_a_group_scales_its_kinds_cost_by_its_texture_then_by_every_texture():
         cost.Shape(Format.PNG, 1000, 1000, 1, texture) for texture in (cost.Texture.COLOUR, cost.Texture.ALPHA)
     )
     unscaled = cost.cpu_seconds(opaque, LOSSY, scales={})
-    scales = {(Format.PNG, Mode.LOSSY, cost.Texture.ALPHA, False): 2.0, (Format.PNG, Mode.LOSSY, None, False): 0.5}
+    scales = {
+        (Format.PNG, Mode.LOSSY, Format.PNG, cost.Texture.ALPHA, False): 2.0,
+        (Format.PNG, Mode.LOSSY, Format.PNG, None, False): 0.5,
+    }
     assert cost.cpu_seconds(alpha, LOSSY, scales=scales) == 2.0 * unscaled
     assert cost.cpu_seconds(opaque, LOSSY, scales=scales) == 0.5 * unscaled
     # above the knee another group answers: none here, so the cost is as fitted
@@ -150,7 +159,7 @@ def test_the_scale_fit_puts_most_of_a_group_within_2x():
     # three rows at a third of the cost and one far above: the factor serves the three
     measured = [(sample, "lossy-own", spec, unscaled * ratio) for ratio in (0.3, 0.33, 0.36, 5.0)]
     scales = cost_bench.fit_scales(measured, out=io.StringIO())
-    factor = scales[(Format.PNG, Mode.LOSSY, cost.Texture.COLOUR, False)]
-    assert 0.18 <= factor <= 0.6 and scales[(Format.PNG, Mode.LOSSY, None, False)] == factor
+    factor = scales[(Format.PNG, Mode.LOSSY, Format.PNG, cost.Texture.COLOUR, False)]
+    assert 0.18 <= factor <= 0.6 and scales[(Format.PNG, Mode.LOSSY, Format.PNG, None, False)] == factor
     # fewer rows than a group needs: no factor
     assert cost_bench.fit_scales(measured[:2], out=io.StringIO()) == {}

@@ -62,7 +62,7 @@ def test_photo_like_images_get_libimagequant_palettes(corpus):
     # (on this photo median cut reached the floor at 117 230 bytes, libimagequant at 93 612).
     source = Image.open(corpus / "p12_coffee.png")
     source.load()
-    assert source.getcolors(png._KMEANS_MAX_COLOURS) is None
+    assert source.getcolors(png.KMEANS_MAX_COLOURS) is None
     assert [ladder[0].label for ladder in png.palette_ladders(Picture((source,), Meta()), Mode.LOSSY)] == [
         "libimagequant q"
     ]
@@ -145,7 +145,7 @@ def test_palette_offsets_do_not_steer_other_formats(corpus):
 def test_k_means_is_skipped_on_images_with_photo_like_colour_counts():
     # Pillow's k-means costs seconds over a photo's ~100 000 colours, where a palette rarely passes.
     noise = Image.fromarray(np.random.default_rng(7).integers(0, 256, (256, 256, 3), dtype=np.uint8), "RGB")
-    assert noise.getcolors(png._KMEANS_MAX_COLOURS) is None
+    assert noise.getcolors(png.KMEANS_MAX_COLOURS) is None
     setting = png._PILLOW_LADDERS[0][3]
     plain = noise.quantize(setting.quality, method=png._PILLOW_METHODS[setting.encoder])
     assert png.quantize(noise, setting).tobytes() == plain.tobytes()

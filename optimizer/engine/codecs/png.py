@@ -39,7 +39,7 @@ _PILLOW_LADDERS = tuple(
 _PILLOW_METHODS = {"median cut": Image.Quantize.MEDIANCUT, "max coverage": Image.Quantize.MAXCOVERAGE}
 # Pillow's k-means runs over the colour histogram: milliseconds on graphics (the corpus's have 255 to
 # 17 200 colours), seconds on photos (about 100 000), where a palette rarely reaches the floor anyway.
-_KMEANS_MAX_COLOURS = 1 << 15
+KMEANS_MAX_COLOURS = 1 << 15
 
 
 # Kept metadata is EXIF, XMP (an iTXt chunk) and colour; comments (tEXt, zTXt) and chunks of unknown
@@ -96,7 +96,7 @@ def quantize(im: Image.Image, setting: Setting) -> Image.Image:
         return out
     if im.mode == "RGBA":
         return im.quantize(setting.quality, method=Image.Quantize.FASTOCTREE)
-    kmeans = 1 if im.getcolors(_KMEANS_MAX_COLOURS) is not None else 0
+    kmeans = 1 if im.getcolors(KMEANS_MAX_COLOURS) is not None else 0
     return im.quantize(setting.quality, method=_PILLOW_METHODS[setting.encoder], kmeans=kmeans)
 
 
@@ -111,7 +111,7 @@ def palette_ladders(picture: Picture, mode: Mode) -> tuple[tuple[Setting, ...], 
     """The palette ladders worth searching for this picture and mode."""
     if picture.has_alpha:
         return (_IMAGEQUANT_LADDER,) if imagequant is not None else _PILLOW_LADDERS[:1]
-    if imagequant is not None and picture.image.getcolors(_KMEANS_MAX_COLOURS) is None:
+    if imagequant is not None and picture.image.getcolors(KMEANS_MAX_COLOURS) is None:
         # Photo-like: too many colours for k-means, and without it Pillow's palettes lose to
         # libimagequant's dithered ones (a 0.24 MP photo at the floor: 117 230 against 93 612 bytes).
         return (_IMAGEQUANT_LADDER,)
