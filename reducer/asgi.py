@@ -1,8 +1,9 @@
 """ASGI entry point: uvicorn serves this, so long `wait` polls cost no worker thread pool.
 
 Outermost, RefuseBodiesEarly (reducer.request_guard) refuses oversized or unkeyed bodies before
-they are read; then FinishWhenClientLeaves; then DonePolls (reducer.shortpixel.fast), which answers
-polls of done items on reducer.php itself; then Django.
+they are read; then FinishWhenClientLeaves; then AnsweredInFront (reducer.front), which answers
+polls of done work itself: reducer.php polls (reducer.shortpixel.fast) and v1 job reads
+(reducer.v1.fast); then Django.
 """
 
 from __future__ import annotations
@@ -61,11 +62,15 @@ django_application = get_asgi_application()
 
 # Imported once Django is set up: the guard reaches the models and DRF.
 from reducer import log_redaction  # noqa: E402
+from reducer.front import AnsweredInFront  # noqa: E402
 from reducer.request_guard import RefuseBodiesEarly  # noqa: E402
-from reducer.shortpixel.fast import DonePolls  # noqa: E402
+from reducer.shortpixel import fast as shortpixel_polls  # noqa: E402
+from reducer.v1 import fast as v1_job_reads  # noqa: E402
 
 log_redaction.install()
-application = RefuseBodiesEarly(FinishWhenClientLeaves(DonePolls(django_application)))
+application = RefuseBodiesEarly(
+    FinishWhenClientLeaves(AnsweredInFront(django_application, [shortpixel_polls.ROUTE, v1_job_reads.ROUTE]))
+)
 # Everything loaded so far lives as long as the process: kept out of the cyclic collector's sweeps,
 # its full collections no longer walk Django's and the libraries' objects between requests.
 gc.freeze()

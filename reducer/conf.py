@@ -394,8 +394,9 @@ SETTINGS: tuple[Setting, ...] = (
         5000,
         int,
         "ShortPixel API",
-        "Answers of done items each web process keeps (least recently used go first, about 3.5 KB each), so "
-        "that a poll of done items is answered without reading their files again. 0: none kept.",
+        "Answers of done items each web process keeps, per face (ShortPixel polls, v1 job reads; least recently "
+        "used go first, about 3.5 KB each), so that a poll of done items is answered without reading their "
+        "files or variants again. 0: none kept.",
         minimum=0,
     ),
     # --- Engine: image limits and quality floors -----------------------------------------

@@ -1,16 +1,15 @@
-"""Polls of done items on reducer.php, answered in front of Django.
+"""Polls of done items on reducer.php, answered in front of Django (reducer.front).
 
 Clients re-POST the same URLs every second or two until their results are done, and again later;
 most reducer.php requests are such polls. Through Django's request handling, middleware and view, one
-cost about 11 ms of CPU, and two cores answered fewer than 200 a second. This ASGI layer answers
-a poll when everything it needs is at hand: a plain request (no wait, no refresh, only URLs the
-view would accept), a key that authenticates (accounts.grants, kept a few seconds), every URL
-allowed by the account's domain rules, and every item either pending or done with its answer kept
+cost about 11 ms of CPU, and two cores answered fewer than 200 a second. A poll is answered here
+when everything it needs is at hand: a plain request (no wait, no refresh, only URLs the view
+would accept), a key that authenticates (accounts.grants, kept a few seconds), every URL allowed by
+the account's domain rules, and every item either pending or done with its answer kept
 (reducer.shortpixel.answers). It reads the items' states in one query, counts the request against
-the key's rate limit like the view, and sends what the view would send: the same JSON bytes
-(rendered by the view's own code) and the headers of the view's last answer. Anything else goes to
-Django with the body replayed, and nothing is counted twice: the request is counted last, only
-once it is known to be answered here. Charges, refreshes, uploads, waits and refusals are
+the key's rate limit like the view, and answers the view's JSON bytes (rendered by the view's own
+code). Anything else goes to Django, and nothing is counted twice: the request is counted last,
+only once it is known to be answered here. Charges, refreshes, uploads, waits and refusals are
 the view's alone.
 """
 
@@ -30,89 +29,28 @@ from optimizer.fetch import FetchError, check_url
 from optimizer.models import Item
 from optimizer.pooled import in_pool
 from optimizer.sources import fetch_policy
-from reducer import request_log
-from reducer.request_guard import ASGIApp, Message, Receive, Scope, Send
+from reducer.front import Answer, Route
+from reducer.request_guard import Scope
 
 from . import answers, render, views, wire
 from .render import Asked
 
-PATH = "/v2/reducer.php"
-ENDPOINT = "v2/reducer.php"  # the view's route, as metrics and logs name it
-# A poll of 100 URLs of 200 characters stays below this; a larger body goes to Django.
-MOST_BODY_BYTES = 32 * 1024
 PENDING = {Item.Status.QUEUED, Item.Status.RUNNING}
 # One URL of a poll: the URL, what it asks, the identity of its item.
 Wanted = tuple[str, Asked, str]
 
 
-class DonePolls:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        # The view's answer headers (what Django's middleware adds), learnt from its last answer.
-        self.headers: list[tuple[bytes, bytes]] | None = None
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != PATH:
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope["headers"])
-        length = headers.get(b"content-length", b"")
-        if self.headers is None or not length.isdigit() or int(length) > MOST_BODY_BYTES:
-            await self.app(scope, receive, self._learning(send))
-            return
-        started = time.perf_counter()
-        received: list[Message] = []
-        body = await _whole_body(receive, received)
-        answer = None if body is None else await answered(body)
-        if answer is None:
-            await self.app(scope, _replaying(received, receive), self._learning(send))
-            return
-        _, token = request_log.begin(headers.get(b"x-request-id", b"").decode("latin-1"))
-        request_id = request_log.finish("POST", PATH, ENDPOINT, 200, None, started, token)
-        own = {b"content-length": str(len(answer)).encode(), b"x-request-id": request_id.encode()}
-        response_headers = [(name, own.get(name.lower(), value)) for name, value in self.headers]
-        await send({"type": "http.response.start", "status": 200, "headers": response_headers})
-        await send({"type": "http.response.body", "body": answer})
-
-    def _learning(self, send: Send) -> Send:
-        async def send_and_learn(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 200:
-                self.headers = [(name, value) for name, value in message["headers"] if name.lower() != b"set-cookie"]
-            await send(message)
-
-        return send_and_learn
-
-
-async def _whole_body(receive: Receive, received: list[Message]) -> bytes | None:
-    """The request body, every message kept in ``received``; None if the client left first."""
-    parts = []
-    while True:
-        message = await receive()
-        received.append(message)
-        if message["type"] != "http.request":
-            return None
-        parts.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(parts)
-
-
-def _replaying(received: list[Message], receive: Receive) -> Receive:
-    pending = list(received)
-
-    async def replay() -> Message:
-        return pending.pop(0) if pending else await receive()
-
-    return replay
-
-
-async def answered(body: bytes) -> bytes | None:
-    """The view's answer to this reducer.php body if it is a poll this layer answers, else None."""
+async def answered(scope: Scope, body: bytes) -> Answer | None:
+    """The view's answer to this reducer.php body if it is a poll answered here, else None."""
     poll = _poll(body)
     if poll is None:
         return None
     data, wanted = poll
     results = await in_pool(_results, data["key"], wanted)
-    return None if results is None else views.respond(views.framed(results, data)).content
+    return None if results is None else Answer(views.respond(views.framed(results, data)).content)
+
+
+ROUTE = Route("POST", "/v2/reducer.php".__eq__, "v2/reducer.php", answered)
 
 
 @functools.lru_cache(maxsize=512)  # at most 16 MB of bodies

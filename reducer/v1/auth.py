@@ -12,10 +12,16 @@ from .errors import ApiError
 
 
 def presented_key(request: Request) -> str | None:
-    scheme, _, credentials = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    in_headers = key_in_headers(request.META.get("HTTP_AUTHORIZATION", ""), request.META.get("HTTP_X_API_KEY"))
+    return in_headers or request.query_params.get("api_key")
+
+
+def key_in_headers(authorization: str, x_api_key: str | None) -> str | None:
+    """The key of a Bearer Authorization header, else of an X-API-Key header."""
+    scheme, _, credentials = authorization.partition(" ")
     if scheme.lower() == "bearer" and credentials.strip():
         return credentials.strip()
-    return request.META.get("HTTP_X_API_KEY") or request.query_params.get("api_key")
+    return x_api_key or None
 
 
 class ApiKeyAuthentication(BaseAuthentication):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
+from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,6 +23,7 @@ from optimizer import downloads, estimates, results
 from optimizer.models import Item, Variant
 from optimizer.options import spec_from_json
 from optimizer.pipeline import CLEAN
+from reducer.kept import KeptAnswers
 
 from . import links
 from .errors import ApiError, from_item, item_error_code
@@ -119,10 +122,41 @@ def describe(item: Item) -> dict:
     """The job as GET /api/v1/jobs/{id} reports it."""
     if item.status == Item.Status.EXPIRED:
         raise ApiError("expired", "The result of this job has been deleted after the retention period.")
-    body = {
-        "id": str(item.pk),
-        "status": STATUS[item.status],
-        "original_size": item.original_size,
+    if item.status == Item.Status.DONE:
+        kept = _described.kept((item.pk, item.generation))
+        if kept is None:
+            kept = _Described(_done(outcome(item)), retention_ends(item))
+            _described.keep((item.pk, item.generation), kept)
+        return _described_done(item.pk, item.generation, kept)
+    body = _blank(item.pk, item.status)
+    body["original_size"] = item.original_size
+    if item.status in (Item.Status.QUEUED, Item.Status.RUNNING):
+        body["estimated_seconds"] = estimates.seconds_left(item)
+    elif item.status == Item.Status.FAILED:
+        body["error"] = {"code": item_error_code(item.error_code), "message": item.error_message}
+    return body
+
+
+def described_done(item_id: UUID, generation: int) -> dict | None:
+    """A done job as GET /api/v1/jobs/{id} reports it, if this process has described it before
+    in this generation (what a done job reports does not change); its link is signed now."""
+    kept = _described.kept((item_id, generation))
+    return None if kept is None else _described_done(item_id, generation, kept)
+
+
+class _Described(NamedTuple):
+    fields: dict  # the done job's own fields, never changed once kept
+    retention_ends: datetime
+
+
+_described: KeptAnswers[tuple[UUID, int], _Described] = KeptAnswers()
+
+
+def _blank(item_id: UUID, status: str) -> dict:
+    return {
+        "id": str(item_id),
+        "status": STATUS[status],
+        "original_size": None,
         "compressed_size": None,
         "savings_percent": None,
         "format": None,
@@ -133,25 +167,25 @@ def describe(item: Item) -> dict:
         "error": None,
         "estimated_seconds": None,
     }
-    if item.status in (Item.Status.QUEUED, Item.Status.RUNNING):
-        body["estimated_seconds"] = estimates.seconds_left(item)
-    elif item.status == Item.Status.FAILED:
-        body["error"] = {"code": item_error_code(item.error_code), "message": item.error_message}
-    elif item.status == Item.Status.DONE:
-        body.update(_done(outcome(item)))
+
+
+def _described_done(item_id: UUID, generation: int, kept: _Described) -> dict:
+    body = _blank(item_id, Item.Status.DONE)
+    body.update(kept.fields)
+    body["download_url"] = links.download_url(item_id, generation)
+    body["expires_at"] = links.expires_at(kept.retention_ends).isoformat().replace("+00:00", "Z")
     return body
 
 
 def _done(result: Outcome) -> dict:
     served = result.served
     return {
+        "original_size": result.item.original_size,
         "compressed_size": result.size,
         "savings_percent": result.savings_percent,
         "format": served.format,
         "dimensions": {"width": served.width, "height": served.height},
         "quality": {"metric": "ssimulacra2", "score": served.score},
-        "download_url": links.download_url(result.item.pk, result.item.generation),
-        "expires_at": links.expires_at(retention_ends(result.item)).isoformat().replace("+00:00", "Z"),
     }
 
 

@@ -1,4 +1,4 @@
-"""Polls of done items answered in front of Django (reducer.shortpixel.fast.DonePolls): the view's
+"""Polls of done items answered in front of Django (reducer.front, reducer.shortpixel.fast): the view's
 bytes, only the key's own items, the rate limit counted once, a revoked key or a disabled account
 refused within REDUCER_KEY_CACHE_SECONDS, and everything else left to the view.
 
@@ -8,21 +8,18 @@ application behind it is counted, to tell which of the two answered.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connections
 
 from accounts import keys
 from accounts.models import AllowedOrigin, ApiKey, Plan
 from optimizer.models import Item
-from reducer.asgi import django_application
-from reducer.shortpixel.fast import ENDPOINT, DonePolls
+from reducer.shortpixel import fast
+from tests.front import InFront
 from tests.service.test_observability import sample
 from tests.shortpixel.done_items import finish_all
 
@@ -31,66 +28,18 @@ pytestmark = pytest.mark.backends
 URLS = [f"https://images.example.com/done-{n}.jpg" for n in range(4)]
 
 
-class Served:
-    """DonePolls in front of Django, and how many requests reached Django."""
+class Served(InFront):
+    """reducer.php polls through the layer."""
 
     def __init__(self) -> None:
-        self.reached_django = 0
-        # One loop with one pooled thread for the test, so that its database connection can be closed.
-        self.loop = asyncio.new_event_loop()
-        self.loop.set_default_executor(ThreadPoolExecutor(1))
+        super().__init__([fast.ROUTE])
 
-        async def django(scope, receive, send) -> None:
-            self.reached_django += 1
-            await django_application(scope, receive, send)
-
-        self.layer = DonePolls(django)
-
-    def post(self, body: dict, request_id: str = "") -> tuple[dict[str, str], bytes]:
+    def send(self, body: dict, request_id: str = "") -> tuple[dict[str, str], bytes]:
         """One POST /v2/reducer.php: the answer's headers (names in lower case) and body."""
-        return self.loop.run_until_complete(self._post(json.dumps(body).encode(), request_id))
-
-    def close(self) -> None:
-        self.loop.run_until_complete(self.loop.run_in_executor(None, connections.close_all))
-        self.loop.close()
-
-    async def _post(self, raw: bytes, request_id: str) -> tuple[dict[str, str], bytes]:
-        headers = [(b"host", b"testserver"), (b"content-type", b"application/json")]
-        headers += [(b"content-length", str(len(raw)).encode())]
-        if request_id:
-            headers.append((b"x-request-id", request_id.encode()))
-        scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-            "path": "/v2/reducer.php", "raw_path": b"/v2/reducer.php", "query_string": b"", "root_path": "",
-            "headers": headers, "client": ("127.0.0.1", 40000), "server": ("testserver", 80),
-        }  # fmt: skip
-        messages = [{"type": "http.request", "body": raw, "more_body": False}]
-        sent = []
-
-        async def receive():
-            if messages:
-                return messages.pop(0)
-            await asyncio.sleep(3600)  # the client stays until answered
-
-        async def send(message) -> None:
-            sent.append(message)
-
-        await self.layer(scope, receive, send)
-        start, body = sent[0], b"".join(message.get("body", b"") for message in sent[1:])
-        assert start["status"] == 200
-        return {name.decode().lower(): value.decode() for name, value in start["headers"]}, body
-
-    def answered_here(self, body: dict) -> tuple[dict[str, str], bytes]:
-        before = self.reached_django
-        answer = self.post(body)
-        assert self.reached_django == before, "Django answered a poll the layer should have"
-        return answer
-
-    def answered_by_django(self, body: dict) -> tuple[dict[str, str], bytes]:
-        before = self.reached_django
-        answer = self.post(body)
-        assert self.reached_django == before + 1, "the layer answered a request that is the view's"
-        return answer
+        headers = {"content-type": "application/json", **({"x-request-id": request_id} if request_id else {})}
+        status, headers, answer = self.request("POST", "/v2/reducer.php", json.dumps(body).encode(), headers)
+        assert status == 200
+        return headers, answer
 
 
 def codes(body: bytes) -> list[str]:
@@ -142,7 +91,7 @@ def test_a_done_poll_gets_the_views_answer_byte_for_byte(make_account, served, o
 def test_the_clients_request_id_comes_back(done, served):
     _, key = done
     served.answered_by_django({"key": key, "urllist": URLS})
-    headers, _ = served.post({"key": key, "urllist": URLS}, request_id="poll-42")
+    headers, _ = served.send({"key": key, "urllist": URLS}, request_id="poll-42")
     assert headers["x-request-id"] == "poll-42"
 
 
@@ -251,4 +200,5 @@ def test_a_poll_answered_here_is_logged_and_counted_like_the_views(done, served,
         served.answered_here({"key": key, "urllist": URLS})
     assert _polls_counted(client) == before + 1
     [event] = [record for record in caplog.records if getattr(record, "path", "") == "/v2/reducer.php"]
-    assert (event.path, event.status, event.face, event.endpoint) == ("/v2/reducer.php", 200, "shortpixel", ENDPOINT)
+    assert (event.path, event.status, event.face) == ("/v2/reducer.php", 200, "shortpixel")
+    assert event.endpoint == fast.ROUTE.endpoint
