@@ -139,7 +139,7 @@ class Search:
             return image
         if picture is self.picture:
             return decode_first(self.full(setting))  # the final bytes, if this setting wins
-        data = self.codec.encode(picture, setting)
+        data = getattr(self.codec, "encode_sample", self.codec.encode)(picture, setting)
         self._sample_bytes[setting] = self._sample_bytes.get(setting, 0) + len(data)
         return decode_first(data)
 

@@ -71,7 +71,9 @@ class Codec(Protocol):
     ``encode`` would decode, computed more cheaply (palette codecs skip compression); search probes use it.
     With it may come ``encode_preview(picture, preview) -> bytes``: a still picture encoded from its
     preview, so a setting that was scored is not quantised a second time when it is kept. A codec may
-    also offer ``rescue(picture) -> ladders``: costlier settings, searched only when ``grid``'s miss the floor."""
+    also offer ``rescue(picture) -> ladders``: costlier settings, searched only when ``grid``'s miss the floor,
+    and ``encode_sample(picture, setting) -> bytes``: a probe tile encoded more cheaply to the pixels
+    ``encode`` gives (its bytes may differ a little)."""
 
     format: Format
 

@@ -57,6 +57,21 @@ def _vips_image(im: Image.Image) -> pyvips.Image:
     return vim.copy(interpretation="b-w" if bands == 1 else "srgb")
 
 
+def _mozjpeg(picture: Picture, setting: Setting, optimize_scans: bool) -> bytes:
+    """mozjpeg: trellis quantisation, overshoot deringing, progressive scans, ImageMagick tables."""
+    return _vips_image(picture.image).jpegsave_buffer(
+        Q=setting.quality,
+        optimize_coding=True,
+        trellis_quant=True,
+        overshoot_deringing=True,
+        optimize_scans=optimize_scans,
+        quant_table=3,
+        interlace=True,
+        subsample_mode="off" if setting.chroma == "4:4:4" else "on",
+        keep=pyvips.enums.ForeignKeep.NONE,
+    )
+
+
 class JpegCodec:
     format = Format.JPEG
 
@@ -80,19 +95,17 @@ class JpegCodec:
                 **pillow_kwargs(picture.meta),
             )
             return buf.getvalue()
-        # mozjpeg: trellis quantisation, overshoot deringing, optimised progressive scans, ImageMagick tables.
-        data = _vips_image(picture.image).jpegsave_buffer(
-            Q=setting.quality,
-            optimize_coding=True,
-            trellis_quant=True,
-            overshoot_deringing=True,
-            optimize_scans=True,
-            quant_table=3,
-            interlace=True,
-            subsample_mode="off" if setting.chroma == "4:4:4" else "on",
-            keep=pyvips.enums.ForeignKeep.NONE,
-        )
-        return insert_metadata(data, picture.meta)
+        return insert_metadata(_mozjpeg(picture, setting, optimize_scans=True), picture.meta)
+
+    def encode_sample(self, picture: Picture, setting: Setting) -> bytes:
+        """A search probe's tile: the pixels ``encode`` gives, for less CPU. mozjpeg's scan optimisation
+        only chooses how the quantised coefficients are split into progressive scans, and it takes about
+        a quarter of the encode (a 512-pixel tile: 0.035 CPU-s with it, 0.027 without); the bytes come
+        out under 1 % larger, which the ladders' size order does not notice. (A baseline encode is no
+        substitute: trellis quantisation depends on the scans and gives other pixels.)"""
+        if setting.encoder == "libjpeg-turbo":
+            return self.encode(picture, setting)
+        return _mozjpeg(picture, setting, optimize_scans=False)
 
     def lossless(self, picture: Picture, source: Source, altered: bool) -> Lossless:
         if source.pil_format != "JPEG":
