@@ -11,6 +11,10 @@ item") so that each estimate lies above what was measured. Encoders alone, for s
 libavif 433 MB on the same at speeds 6 and 8 alike; an animated AVIF took 715-800 MB for three 4 MP
 frames at speed 6 (libaom keeps a lookahead of whole frames) and 124-132 MB at speed 7.
 
+Where the whole item fits with room to spare, the verifier keeps the reference's terms across the
+item's variants (``Plan.keep_terms``): every verification after the first then pays only for the
+candidate's side, for ``KEPT_TERMS_BYTES_PER_PIXEL`` more per pixel verified and background.
+
 Above the budget a choice is checked on the verifier's tiles only rather than once more on every
 pixel, then an animation's AVIF is tried at the lean speed; a conversion (WebP or AVIF of another
 format) that still does not fit is left out with its reason, and an item whose own format does not
@@ -35,6 +39,9 @@ FIXED_BYTES = 32 * MB
 METRIC_BYTES_PER_PIXEL = 20
 # ...and, above it, the check of the choice on every pixel (a 16 MP photo's JPEG grew 170 MB more with it)
 WHOLE_CHECK_BYTES_PER_PIXEL = 16
+# ...and the verifier's terms kept for the whole item: XYB, mean and variance at every scale, 48 bytes
+# a pixel (a 2 MP photo's lossy set grew 96 MB more with them, 48.7 a pixel)
+KEPT_TERMS_BYTES_PER_PIXEL = 50
 # An encoder's peak growth per sample (pixel x band) it encodes, with its search: fitted, rounded up.
 ENCODER_BYTES_PER_SAMPLE = {Format.JPEG: 4.0, Format.PNG: 5.6, Format.GIF: 5.6, Format.WEBP: 5.0, Format.AVIF: 7.5}
 # An animated AVIF's encoder, per sample of one frame, at speeds up to 6 and from ANIMATION_LEAN_SPEED.
@@ -49,12 +56,13 @@ _NATIVE = {name: fmt for fmt in Format for name in (fmt.name, "MPO" if fmt is Fo
 @dataclass(frozen=True)
 class Plan:
     """What an item may make within the budget: the AVIF speed to encode at, the formats whose choice
-    is checked on the verifier's tiles only (not once more on every pixel) and the targets left out,
-    each with its reason."""
+    is checked on the verifier's tiles only (not once more on every pixel), the targets left out,
+    each with its reason, and whether the verifier keeps the reference's terms for the whole item."""
 
     avif_speed: int
     tiles_only: frozenset[Format] = frozenset()
     left_out: dict[Target, str] = field(default_factory=dict)
+    keep_terms: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,14 @@ class _Shape:
         if whole and self.pixels > limits.verify_pixels:
             return max(sampled, WHOLE_CHECK_BYTES_PER_PIXEL * self.pixels)
         return sampled
+
+    def kept_terms_bytes(self, formats: set[Format], limits: Limits) -> int:
+        """The verifiers' terms kept for the whole item: on each background its pixels are scored on
+        (two with alpha), and a flattened copy for JPEG where the image has alpha."""
+        backgrounds = 2 if self.bands == 4 else 1
+        if self.bands == 4 and Format.JPEG in formats:
+            backgrounds += 1
+        return KEPT_TERMS_BYTES_PER_PIXEL * min(self.pixels, limits.verify_pixels) * backgrounds
 
     def cost(self, fmt: Format, mode: Mode, avif_speed: int, limits: Limits, whole: bool = True) -> int:
         """Bytes the item adds to the worker while it makes this variant."""
@@ -164,4 +180,10 @@ def plan(data: bytes, spec: Spec, limits: Limits) -> Plan:
                 left_out[target] = f"{formats[0].name} not made: at this size it {over}"
             else:
                 raise ImageTooLarge(f"{shape.frames} frame(s) of {shape.pixels} pixels: optimizing {over}")
-    return Plan(avif_speed, frozenset(tiles_only), left_out)
+    made = [(target, fmt) for target in spec.targets if target not in left_out for fmt in _formats(target, native)]
+    kept = shape.kept_terms_bytes({fmt for _, fmt in made}, limits)
+    keep_terms = all(
+        shape.cost(fmt, target.mode, avif_speed, limits, fmt not in tiles_only) + kept <= budget
+        for target, fmt in made
+    )
+    return Plan(avif_speed, frozenset(tiles_only), left_out, keep_terms)

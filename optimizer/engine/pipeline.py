@@ -109,11 +109,11 @@ class _Job:
     _calibrations: dict[bool, Calibration] = field(default_factory=dict)
     work: Work = field(default_factory=Work)  # every search's calls and the lossless encodes
 
-    def reference(self, flattened: bool, max_pixels: int) -> Reference:
+    def reference(self, flattened: bool, max_pixels: int, keep_terms: bool = False) -> Reference:
         key = (flattened, max_pixels)
         if key not in self._references:
             image = flatten(self.picture.image) if flattened else self.picture.image
-            self._references[key] = Reference(image, max_pixels)
+            self._references[key] = Reference(image, max_pixels, keep_terms)
         return self._references[key]
 
     def search(self, fmt: Format, mode: Mode) -> Search:
@@ -125,7 +125,9 @@ class _Job:
             verifier = (
                 probes
                 if not probes.sampled
-                else self.reference(flattened, max(self.limits.verify_pixels, self.limits.metric_pixels))
+                else self.reference(
+                    flattened, max(self.limits.verify_pixels, self.limits.metric_pixels), self.plan.keep_terms
+                )
             )
             checked = verifier.sampled and fmt not in self.plan.tiles_only
             whole = self.reference(flattened, self.limits.max_pixels) if checked else None

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from optimizer.engine import Format, ImageTooLarge, Limits, Mode, Resize, ResizeMode, Spec, Target, optimize
+from optimizer.engine import Format, ImageTooLarge, Limits, Mode, Resize, ResizeMode, Spec, Target, optimize, pipeline
 from optimizer.engine.memory import (
     ANIMATION_LEAN_SPEED,
     METRIC_BYTES_PER_PIXEL,
@@ -15,6 +15,7 @@ from optimizer.engine.memory import (
     estimates,
     plan,
 )
+from optimizer.engine.metric import Reference
 
 from .conftest import encode, photo
 
@@ -88,3 +89,29 @@ def test_a_choice_is_checked_on_the_verifiers_tiles_only_where_every_pixel_does_
     assert plan(jpeg, spec, Limits(memory_budget=checked)).tiles_only == frozenset()
     tiles = plan(jpeg, spec, Limits(memory_budget=checked - 1))
     assert tiles.tiles_only == {Format.JPEG} and not tiles.left_out
+
+
+
+def test_the_verifier_keeps_its_terms_only_where_the_item_fits_with_them(jpeg):
+    spec = Spec(targets=(LOSSY, WEBP))
+    assert plan(jpeg, spec, Limits()).keep_terms
+    least = max(estimates(jpeg, spec, Limits()).values())
+    assert not plan(jpeg, spec, Limits(memory_budget=least)).keep_terms  # made as asked, without them
+
+
+@pytest.mark.parametrize("kept", [True, False])
+def test_the_jobs_verifier_keeps_its_terms_as_planned(kept, monkeypatch):
+    verifiers = []
+
+    class Recorded(Reference):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            verifiers.append(self)
+
+    monkeypatch.setattr(pipeline, "Reference", Recorded)
+    source = encode(photo(1200, 1100), "JPEG", quality=90)  # probed on tiles: a verifier of its own
+    spec = Spec(targets=(LOSSY,))
+    limits = Limits() if kept else Limits(memory_budget=max(estimates(source, spec, Limits()).values()))
+    optimize(source, spec, limits)
+    (verifier,) = [reference for reference in verifiers if not reference.sampled]
+    assert verifier.keeps_terms is kept

@@ -150,6 +150,24 @@ def test_a_verifier_made_band_by_band_scores_as_one_prepared_whole(corpus, monke
     )
 
 
+@pytest.mark.parametrize(
+    ("mode", "size", "max_pixels"),
+    [
+        ("RGB", (1100, 960), 10**9),  # every pixel, over the size a reference is prepared at
+        ("RGBA", (760, 700), 10**9),  # two backgrounds
+        ("RGB", (1600, 1100), 5 * TILE * TILE),  # sampled: five tiles
+    ],
+)
+def test_a_verifier_keeping_its_terms_scores_as_one_that_makes_them_each_time(mode, size, max_pixels):
+    source = photo(*size, seed=7, mode=mode)
+    streamed, keeping = Reference(source, max_pixels), Reference(source, max_pixels, keep_terms=True)
+    assert not streamed.keeps_terms and not keeping.keeps_terms
+    for quality in (30, 80):
+        distorted = decoded(encode(source, "WEBP", quality=quality)).convert(mode)
+        assert keeping.score(distorted) == pytest.approx(streamed.score(distorted), abs=1e-9)
+        assert keeping.keeps_terms and not streamed.keeps_terms  # kept from the first comparison on
+
+
 def test_scores_are_those_of_the_implementation_that_prepared_every_reference(corpus):
     # Measured when every reference kept its terms, before verifiers made them band by band (a change
     # to the metric's arithmetic moves these on purpose: measure them again then)
