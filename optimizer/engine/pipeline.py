@@ -105,7 +105,9 @@ class _Job:
     # wallpaper: +30 points for a palette, +1 for WebP), so each kind learns its own offset. WebP starts
     # from what the formats before it learnt but keeps its own offsets to itself: on a photo where the
     # sample read 1.2 points above every pixel for mozjpeg and AVIF, it read 2.7-4.4 above for WebP, and
-    # an AVIF search aimed by WebP's offsets paid a full encode to step back down.
+    # an AVIF search aimed by WebP's offsets paid a full encode to step back down. AVIF keeps its own
+    # too: its offsets are measured from probes at a faster speed than its encodes, so they take in
+    # that speed's difference as well.
     _calibrations: dict[bool, Calibration] = field(default_factory=dict)
     work: Work = field(default_factory=Work)  # every search's calls and the lossless encodes
 
@@ -135,6 +137,8 @@ class _Job:
             if fmt is Format.WEBP:
                 excess = WEBP_TILE_EXCESS if mode is Mode.LOSSY else 0.0
                 calibration = Calibration([offset + excess for offset in calibration.offsets])
+            elif fmt is Format.AVIF:
+                calibration = Calibration(list(calibration.offsets))
             self._searches[fmt] = Search(
                 CODECS[fmt], self.picture, probes, verifier, calibration, self.work, whole=whole
             )

@@ -4,18 +4,19 @@ Probes are cheap and bounded: when the metric samples tiles of a large image, a 
 tile on its own (on the corpus this scores within about 0.5 point of the same tiles cut from a full
 encode), so a probe costs the same on 2 MP and on 50 MP; an animation is probed on its first frame.
 Where a codec offers a faster probe speed (AVIF), the search runs at that speed and then searches
-below at the final speed. The chosen setting is encoded in full once and verified on every pixel (on
-a larger sample above ``Limits.verify_pixels``), stepping up the ladder if it falls short, and
-stepping down when it clears the floor by a point or more: the sample's offset from the verifier,
-measured at that setting, locates the floor on every pixel better than any prior margin. Where a
-format has several ladders (JPEG's encoders and subsamplings, AVIF's 4:4:4 and 4:2:0), the one whose
-sample encodes smallest is verified first, and each other is aimed with the offset that verification
-measured, and verified only if its sample a step below that still encodes smaller. A choice
-verified on that larger sample is scored on every pixel once more before it is kept: tiles can read
-two points above the whole image, more than the sample's margin, and miss its edges. Probes are
-cached per job and every search starts from the bracket the cached points already give, so the
-re-searches after a verification and the lossy and glossy searches of one format pay only for
-points not yet visited.
+below at the final speed; around a verified setting (its offset, the steps up or down) it runs at
+the probe speed again, the offset taking in the speed's difference with the tiles'. The chosen
+setting is encoded in full once and verified on every pixel (on a larger sample above
+``Limits.verify_pixels``), stepping up the ladder if it falls short, and stepping down when it
+clears the floor by a point or more: the sample's offset from the verifier, measured at that
+setting, locates the floor on every pixel better than any prior margin. Where a format has several
+ladders (JPEG's encoders and subsamplings, AVIF's 4:4:4 and 4:2:0), the one whose sample encodes
+smallest is verified first, and each other is aimed with the offset that verification measured, and
+verified only if its sample a step below that still encodes smaller. A choice verified on that
+larger sample is scored on every pixel once more before it is kept: tiles can read two points above
+the whole image, more than the sample's margin, and miss its edges. Probes are cached per job and
+every search starts from the bracket the cached points already give, so the re-searches after a
+verification and the lossy and glossy searches of one format pay only for points not yet visited.
 """
 
 from __future__ import annotations
@@ -159,6 +160,19 @@ class Search:
             return reference.score(self._preview(self.picture, setting))
         return reference.score(decode_first(self.full(setting)))
 
+    @property
+    def _stand_ins_fast(self) -> bool:
+        """Whether a verification's offset is measured from the probes at the codec's probe speed (and the
+        search around a verified setting runs at that speed): when the probes sample tiles, their offset
+        from every pixel is a per-image measurement anyway, and it takes in the speed's difference as
+        well as the tiles'. A tile probe at AVIF's final speed 6 costs about three at speed 8 (0.3-0.8
+        CPU-s on the two tiles of a 2 MP photo), and one was paid for each verified setting."""
+        return self.reference is not self.verifier
+
+    def _stand_in(self, setting: Setting) -> Setting:
+        """The probe that, less the offset a verification measures, stands for ``setting`` on every pixel."""
+        return setting.for_probe() if self._stand_ins_fast else setting
+
     def _whole_checked(self, ladder: tuple[Setting, ...], index: int, floor: float) -> Choice | None:
         """The verifier's tiles can read above every pixel by more than SAMPLE_MARGIN (a 6 MP photo's
         WebP: 71.4 on them, 69.3 on every pixel, its border strips never sampled), so a choice made on
@@ -168,8 +182,8 @@ class Search:
             score = self._scored(self.whole, ladder[index])
             if score >= floor:
                 return Choice(ladder[index], self.full(ladder[index]), score)
-            raised = floor + self.probe(ladder[index]) - score + CALIBRATION_SLACK
-            found = self.lowest_passing(ladder, raised, index + 1, fast=False, known_fail=index)
+            raised = floor + self.probe(self._stand_in(ladder[index])) - score + CALIBRATION_SLACK
+            found = self.lowest_passing(ladder, raised, index + 1, fast=self._stand_ins_fast, known_fail=index)
             index = index + 1 if found is None else found
         return None
 
@@ -188,15 +202,20 @@ class Search:
 
     def _verified(self, ladder: tuple[Setting, ...], index: int, probe_floor: float, floor: float) -> Choice | None:
         """Encode ``index`` in full and verify it; when it falls short, raise the probe floor by how far
-        the probes read above the verifier here, search again above ``index``, and verify that."""
+        the probes read above the verifier here, search again above ``index``, and verify that. Stand-ins
+        at another speed than the probes that found ``index`` read on another scale: their floor starts
+        from the offset measured here alone."""
+        if self._stand_ins_fast and ladder[index].for_probe() != ladder[index]:
+            probe_floor = -math.inf
         for _ in range(MAX_VERIFY_STEPS):
             score = self._verified_score(ladder[index])
+            offset = self.probe(self._stand_in(ladder[index])) - score
             if self.reference is not self.verifier:
-                self.calibration.offsets.append(self.probe(ladder[index]) - score)
+                self.calibration.offsets.append(offset)
             if score >= floor:
                 return self._descended(ladder, index, self.at(ladder[index]), floor)
-            probe_floor = max(probe_floor, floor + self.probe(ladder[index]) - score + CALIBRATION_SLACK)
-            found = self.lowest_passing(ladder, probe_floor, index + 1, fast=False, known_fail=index)
+            probe_floor = max(probe_floor, floor + offset + CALIBRATION_SLACK)
+            found = self.lowest_passing(ladder, probe_floor, index + 1, fast=self._stand_ins_fast, known_fail=index)
             if found is None:
                 return None
             index = found
@@ -209,15 +228,20 @@ class Search:
         if self.reference is self.verifier or choice.score - floor < DESCENT_MIN_ROOM:
             return choice
         fail, ok, best = -1, index, choice
-        offset = self.probe(ladder[ok]) - best.score
+        offset = self.probe(self._stand_in(ladder[ok])) - best.score
         for _ in range(MAX_DESCENTS):
             lower = self.lowest_passing(
-                ladder, floor + offset + DESCENT_SLACK, ok - 1, fast=False, known_pass=ok, known_fail=fail
+                ladder,
+                floor + offset + DESCENT_SLACK,
+                ok - 1,
+                fast=self._stand_ins_fast,
+                known_pass=ok,
+                known_fail=fail,
             )
             if lower is None or lower >= ok:
                 break
             score = self._verified_score(ladder[lower])
-            offset = self.probe(ladder[lower]) - score
+            offset = self.probe(self._stand_in(ladder[lower])) - score
             if score >= floor:
                 ok, best = lower, self.at(ladder[lower])
             else:
@@ -274,7 +298,7 @@ class Search:
         best: Choice | None = None
         best_ladder: tuple[Setting, ...] = ()
         for ladder, index in found:
-            if best is not None and best.setting in self._sample_bytes:
+            if best is not None and self._stand_in(best.setting) in self._sample_bytes:
                 aimed = self._aimed(ladder, index, best, verify_floor)
                 if aimed is None:
                     continue
@@ -300,11 +324,12 @@ class Search:
         it (tiles misread the ladders of one codec by about the same), and where the sample's bytes a
         step below that are no smaller than ``best``'s, the ladder is left: sizes of the same tiles keep
         their order in full encodes (full over tiles is one ratio within a few % across ladders). That
-        saves a full encode and its descents. Probes at the final speed."""
-        kept = self._sample_bytes[best.setting]
-        probe_floor = floor + self.probe(best.setting) - best.score + DESCENT_SLACK
-        aimed = self.lowest_passing(ladder, probe_floor, index, fast=False)
-        if aimed is None or (aimed > 0 and self._sample_bytes.get(ladder[aimed - 1], 0) >= kept):
+        saves a full encode and its descents. Probes at the speed the offset was measured at."""
+        kept = self._sample_bytes[self._stand_in(best.setting)]
+        probe_floor = floor + self.probe(self._stand_in(best.setting)) - best.score + DESCENT_SLACK
+        aimed = self.lowest_passing(ladder, probe_floor, index, fast=self._stand_ins_fast)
+        below = self._stand_in(ladder[aimed - 1]) if aimed else None
+        if aimed is None or (below is not None and self._sample_bytes.get(below, 0) >= kept):
             return None
         return aimed, probe_floor
 

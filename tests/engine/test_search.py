@@ -1,5 +1,6 @@
 """The floor search: few probes, and none spent on points an earlier search already measured."""
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -103,3 +104,30 @@ def test_a_ladder_that_cannot_undercut_the_verified_one_is_not_encoded_in_full()
     assert len(together.data) == min(len(choice.data) for choice, _ in alone)
     assert together.score >= 85.0
     assert work.encodes <= 2 < sum(made.encodes for _, made in alone)
+
+
+def test_avif_measures_its_verification_offsets_on_the_probe_speed():
+    # Probes on sample tiles are calibrated against every pixel at each verified setting; AVIF's offset
+    # is taken from its speed-8 probes, so no speed-6 tile probe (three times the cost) is paid once a
+    # setting has been encoded in full, and the choice still holds the floor on every pixel.
+    source = photo(1024, 1024).filter(ImageFilter.GaussianBlur(1))
+    picture = Picture((source,), Meta())
+    probes, verifier = Reference(source, Limits().metric_pixels), Reference(source, Limits().verify_pixels)
+    assert probes.sampled and not verifier.sampled
+    ladder = CODECS[Format.AVIF].grid(Mode.LOSSY, picture, Spec(targets=()))[0]
+    search = Search(CODECS[Format.AVIF], picture, probes, verifier)
+    final_speed_probes_before_encoding: list[int] = []
+    encode = search.full
+
+    def counted(setting):
+        if not final_speed_probes_before_encoding:
+            final_speed_probes_before_encoding.append(sum(1 for s in search._probes if s.probe_speed is not None))
+        return encode(setting)
+
+    search.full = counted
+    choice = search.meet_floor((ladder,), 70.0, lambda ladder: len(ladder) // 2)
+    assert verifier.score(Image.open(io.BytesIO(choice.data)).convert("RGB")) >= 70.0
+    assert [sum(1 for s in search._probes if s.probe_speed is not None)] == final_speed_probes_before_encoding
+    assert search.calibration.offsets == [
+        search._probes[setting.for_probe()] - search._scores[setting] for setting in search._scores
+    ]
