@@ -421,11 +421,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "REDUCER_MAX_DECODE_BYTES",
-        64 * 1024 * 1024,
+        72 * 1024 * 1024,
         int,
         "Engine",
         "Most memory an image may take decoded: width x height x frames x bytes per pixel, read from its "
-        "header and refused before decoding (64 MiB: a 22-megapixel colour photo).",
+        "header and refused before decoding (72 MiB: a 25-megapixel colour photo).",
         minimum=1,
     ),
     Setting(

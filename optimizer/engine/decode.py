@@ -57,6 +57,7 @@ class Source(Frames):
     orientation: int = 1
     high_bit_depth: bool = False  # 16-bit samples that Pillow narrows to 8 bits
     cmyk: bool = False  # the source was CMYK (pixels here are RGB)
+    progressive: bool = False  # a progressive JPEG: decoding it holds all its coefficients
 
     @property
     def format(self) -> Format | None:
@@ -221,6 +222,16 @@ def _orientation(exif: Image.Exif) -> int:
     return 1
 
 
+def streams_as_stored(im: Image.Image) -> bool:
+    """Whether an opened JPEG can be read row by row into the pixels decoding it gives: upright as
+    stored (no EXIF orientation to bake in), not CMYK (converted), and not progressive (whose decoder
+    holds every coefficient first, 2 bytes a sample: more than a copy of the pixels)."""
+    if im.format not in ("JPEG", "MPO") or im.mode == "CMYK" or im.info.get("progressive"):
+        return False
+    with _pillow_errors(b""):
+        return _orientation(im.getexif()) == 1
+
+
 def _writable(exif: Image.Exif) -> Image.Exif:
     """The EXIF, if Pillow can write it, read that back and write it again, as the encoders do; else
     none. A tag of the wrong type (a DPI given as text) or a BigTIFF's directory makes the whole
@@ -251,8 +262,10 @@ def _decode_frames(
             break
         im.load()
         durations.append(int(im.info.get("duration", 0) or 0))
-        # A palette frame must be converted while it is current: seeking reuses the object.
-        frames.append(orient(_normalise(im.copy(), icc), orientation))
+        # A palette frame must be converted while it is current: seeking reuses the object. A still
+        # image is its own frame: a copy held its pixels twice (a 24 MP photo peaked 72 MB higher).
+        frame = im if count == 1 else im.copy()
+        frames.append(orient(_normalise(frame, icc), orientation))
     return frames, durations
 
 
@@ -287,4 +300,5 @@ def decode(data: bytes, limits: Limits = Limits()) -> Source:
         orientation=orientation,
         high_bit_depth=high,
         cmyk=cmyk,
+        progressive=bool(im.info.get("progressive")),
     )

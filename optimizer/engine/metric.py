@@ -312,18 +312,46 @@ _PREPARED_SLABS = _COMPARISON_SLABS + 1  # and the candidate's linear rows
 _STREAMED_SLABS = _PREPARED_SLABS + 4  # and the reference's linear rows and its three terms
 
 
-def _rows(level: np.ndarray, start: int, end: int, background: float, out: np.ndarray) -> np.ndarray:
-    """Rows ``start:end`` of a scale in linear light: of its planes, or made from 8-bit pixels in ``out``."""
-    if level.dtype != np.uint8:
+@dataclass(frozen=True)
+class _Halved:
+    """An image's second scale, made from its pixels band by band as it is compared: kept whole, the
+    second scales of both sides took 6 bytes a pixel of the image (144 MB on a 24 MP photo)."""
+
+    image: Image.Image
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return 3, (self.image.height + 1) // 2, (self.image.width + 1) // 2
+
+
+_Level = Image.Image | _Halved | np.ndarray  # a scale's source: 8-bit pixels, halved from them, or linear planes
+
+
+def _size(level: _Level) -> tuple[int, int]:
+    return (level.height, level.width) if isinstance(level, Image.Image) else level.shape[1:]
+
+
+def _rows(level: _Level, start: int, end: int, background: float, out: np.ndarray) -> np.ndarray:
+    """Rows ``start:end`` of a scale in linear light: of its planes, halved from the image's rows, or
+    made in ``out`` from its 8-bit pixels. The pixels are taken a band at a time: an array of every
+    pixel took 3-4 bytes a pixel more of each image (170 MB for the two sides of a 24 MP photo)."""
+    if isinstance(level, np.ndarray):
         return level[:, start:end]
+    if isinstance(level, _Halved):
+        # the 2x2 mean of whole rows pairs: exactly the rows of the halved image
+        image = level.image
+        top, bottom = 2 * start, min(2 * end, image.height)
+        full = np.empty((3, bottom - top, image.width), np.float32)
+        _linear_rows(_pixels(image.crop((0, top, image.width, bottom))), background, full)
+        return _downsample(full)
     out = out[:, : end - start]
-    _linear_rows(level[start:end], background, out)
+    _linear_rows(_pixels(level.crop((0, start, level.width, end))), background, out)
     return out
 
 
 def _compare(
-    reference: list[_Terms] | np.ndarray,
-    candidate: np.ndarray,
+    reference: list[_Terms] | Image.Image,
+    candidate: Image.Image,
     background: float,
     workspace: _Workspace,
     kept: list[_Terms] | None = None,
@@ -335,8 +363,9 @@ def _compare(
     Both are compared in bands of rows: every intermediate of a band stays in the CPU's cache and in a
     few reused buffers, where whole-image temporaries would cost memory traffic and page faults (as
     much time as the arithmetic on a 2 MP image) and memory in proportion to it. The first scale is
-    made from the pixels band by band, and each band is halved into the next scale as it goes, so
-    only the second scale's planes are ever whole: 3 bytes a pixel of the image. A reference made
+    made from the pixels band by band, and so is the second, halved from them again; each band of the
+    second is halved into the third as it goes, so only the third scale's planes are ever whole: 0.75
+    bytes a pixel of each image. A reference made
     band by band costs the blurs of its side again on every comparison; prepared whole, its terms
     would take 48 bytes a pixel (about 220 MB on 4.5 MP, twice that with alpha). ``kept`` (terms
     allocated at every scale, see ``_empty_terms``) receives the terms of a reference made band by
@@ -346,14 +375,21 @@ def _compare(
     ref_level, level = (None if prepared else reference), candidate
     moments = []
     for scale in range(kNumScales):
-        height, width = level.shape[:2] if level.dtype == np.uint8 else level.shape[1:]
+        height, width = _size(level)
         if height < 8 or width < 8:
             break
         band = _band_rows(width)
         slabs, plane = workspace.shaped(min(band + 2 * _RADIUS, height), width)
         halved = (3, (height + 1) // 2, (width + 1) // 2)
-        next_level = np.empty(halved, np.float32) if scale < kNumScales - 1 else None
-        next_ref = None if prepared or next_level is None else np.empty(halved, np.float32)
+        next_level: _Level | None = None
+        next_ref: _Level | None = None
+        if scale == 0:
+            next_level = _Halved(candidate)
+            next_ref = None if prepared else _Halved(reference)
+        elif scale < kNumScales - 1:
+            next_level = np.empty(halved, np.float32)
+            next_ref = None if prepared else np.empty(halved, np.float32)
+        halving = isinstance(next_level, np.ndarray)
         sums = np.zeros(18)
         for top in range(0, height, band):
             bottom = min(top + band, height)
@@ -370,9 +406,9 @@ def _compare(
                     kept[scale].xyb[:, top:bottom] = terms.xyb[:, inner]
                     kept[scale].mu[:, top:bottom] = terms.mu
                     kept[scale].variance[:, top:bottom] = terms.variance
-                if next_ref is not None:
+                if halving:
                     next_ref[:, halves] = _downsample(ref_linear[:, inner])
-            if next_level is not None:
+            if halving:
                 next_level[:, halves] = _downsample(linear[:, inner])
             sums += _band_sums(terms, _xyb(linear), inner, (*slabs[:_COMPARISON_SLABS], plane))
         moments.append(sums / (height * width))
@@ -451,7 +487,7 @@ class Reference:
         self._keep_terms = keep_terms
         if pixels * len(self._backgrounds) <= PREPARED_PIXELS:
             self._prepared = {
-                bg: [_prepare(_linear(self._box_pixels(index), bg)) for index in range(len(self.boxes))]
+                bg: [_prepare(_linear(_pixels(self._box(index)), bg)) for index in range(len(self.boxes))]
                 for bg in self._backgrounds
             }
 
@@ -470,23 +506,23 @@ class Reference:
     def score_tiles(self, tiles: list[Image.Image]) -> float:
         """SSIMULACRA2 of candidates for each of ``boxes`` (e.g. each sample tile encoded on its own)."""
         mode = "RGBA" if self.alpha else "RGB"
-        pixels = [_pixels(tile if tile.mode == mode else tile.convert(mode)) for tile in tiles]
+        tiles = [tile if tile.mode == mode else tile.convert(mode) for tile in tiles]
         workspace = self._workspace
         if workspace is None:
-            height, width = pixels[0].shape[:2]  # every tile has the same size
+            width, height = tiles[0].size  # every tile has the same size
             slabs = _STREAMED_SLABS if self._prepared is None else _PREPARED_SLABS
             workspace = _Workspace(height, width, slabs)
             if self._prepared is not None:  # kept for the probes to come; a verifier's goes with its comparison
                 self._workspace = workspace
         kept = None
         if self._prepared is None and self._keep_terms:
-            height, width = pixels[0].shape[:2]
+            width, height = tiles[0].size
             kept = {bg: [_empty_terms(height, width) for _ in self.boxes] for bg in self._backgrounds}
         scores = []
         for bg in self._backgrounds:
             moments = [
                 _compare(self._reference(bg, index), tile, bg, workspace, None if kept is None else kept[bg][index])
-                for index, tile in enumerate(pixels)
+                for index, tile in enumerate(tiles)
             ]
             scores.append(_final_score(np.mean(moments, axis=0)))
         if kept is not None:
@@ -498,10 +534,10 @@ class Reference:
         """Whether a comparison pays only for the candidate's side."""
         return self._prepared is not None
 
-    def _box_pixels(self, index: int) -> np.ndarray:
+    def _box(self, index: int) -> Image.Image:
         box = self.boxes[index]
-        return _pixels(self._image if box == (0, 0, *self.size) else self._image.crop(box))
+        return self._image if box == (0, 0, *self.size) else self._image.crop(box)
 
-    def _reference(self, background: float, index: int) -> list[_Terms] | np.ndarray:
-        """Tile ``index`` of the reference on ``background``: its prepared terms, or its pixels."""
-        return self._box_pixels(index) if self._prepared is None else self._prepared[background][index]
+    def _reference(self, background: float, index: int) -> list[_Terms] | Image.Image:
+        """Tile ``index`` of the reference on ``background``: its prepared terms, or its image."""
+        return self._box(index) if self._prepared is None else self._prepared[background][index]

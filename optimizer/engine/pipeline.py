@@ -144,6 +144,13 @@ class _Job:
             )
         return self._searches[fmt]
 
+    def grid(self, fmt: Format, mode: Mode) -> tuple[tuple[Setting, ...], ...]:
+        """The codec's ladders for ``mode``, without the 4:4:4 ones where the memory budget says so."""
+        ladders = CODECS[fmt].grid(mode, self.picture, self.spec)
+        if fmt not in self.plan.without_444:
+            return ladders
+        return tuple(ladder for ladder in ladders if ladder[0].chroma != "4:4:4")
+
     def lossless(self, fmt: Format) -> Lossless:
         """The format's lossless encoding, made once: a lossy search that falls back to it and the
         lossless target share it (oxipng on a 2 MP photo costs a second or more)."""
@@ -174,14 +181,13 @@ class _Job:
             release()  # what the variant's searches and encoders freed
 
     def _encoded(self, target: Target, fmt: Format) -> Variant:
-        codec = CODECS[fmt]
         if target.mode is Mode.LOSSLESS:
             encoded = self.lossless(fmt)
             if encoded.data is None and self.altered and fmt is not Format.AVIF:
                 return self._best_effort(target, fmt, encoded.note)
             return self._variant(target, fmt, encoded.data, encoded.setting, None, encoded.note)
         search = self.search(fmt, target.mode)
-        ladders = codec.grid(target.mode, self.picture, self.spec)
+        ladders = self.grid(fmt, target.mode)
         choice: Choice | None
         if self.spec.quality is not None:
             near = ladders[0][_closest(ladders[0], self.spec.quality)]
@@ -225,7 +231,7 @@ class _Job:
         codec = CODECS[fmt]
         tiers = []
         if mode is Mode.LOSSY:
-            tiers.append((codec.grid(Mode.GLOSSY, self.picture, self.spec), _START[(fmt, Mode.GLOSSY)]))
+            tiers.append((self.grid(fmt, Mode.GLOSSY), _START[(fmt, Mode.GLOSSY)]))
         rescue = getattr(codec, "rescue", None)
         if rescue is not None:
             tiers.append((rescue(self.picture), _START[(fmt, mode)]))
@@ -278,12 +284,20 @@ def optimize(data: bytes, spec: Spec, limits: Limits = Limits()) -> Result:
     plan = memory.plan(data, spec, limits)
     spec = replace(spec, avif_speed=plan.avif_speed)
     source = decode(data, limits)
+    release()  # the decoder's buffers: 24 MB of a 24 MP photo's heap stayed resident
     frames = resize.apply(source.frames, spec.resize)
     filled = spec.background is not None and source.has_alpha
     if filled:
         frames = tuple(flatten(frame, spec.background) for frame in frames)
-    picture = Picture(frames, meta_for(source, spec.metadata), source.durations, source.loop)
     altered = filled or frames[0].size != source.image.size
+    # Pixels decoded as they were stored (no orientation baked in, no CMYK converted), from a file
+    # that decodes row by row (not progressive: see decode.streams_as_stored)
+    as_stored = (
+        source.pil_format == "JPEG" and source.orientation == 1 and not (source.cmyk or source.progressive or altered)
+    )
+    picture = Picture(
+        frames, meta_for(source, spec.metadata), source.durations, source.loop, coded=data if as_stored else None
+    )
     job = _Job(source, spec, limits, picture, altered, plan)
     variants = tuple(_timed(job, target) for target in spec.targets)
     width, height = source.image.size

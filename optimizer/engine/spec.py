@@ -69,9 +69,10 @@ class Limits:
     max_pixels: int = 50_000_000  # summed over frames
     max_frames: int = 500
     max_bytes: int = 50 * 1024 * 1024
-    # The decoded frames, estimated from the header before decoding (decode.decoded_bytes): 64 MiB is
-    # a 22-megapixel colour photo. A job's working copies take several times this.
-    max_decode_bytes: int = 64 * 1024 * 1024
+    # The decoded frames, estimated from the header before decoding (decode.decoded_bytes): 72 MiB is
+    # a 25-megapixel colour photo (20-24 MP camera originals are common). What a job adds besides is
+    # bounded by memory_budget.
+    max_decode_bytes: int = 72 * 1024 * 1024
     metric_pixels: int = 524_288  # search probes score a sample of tiles of about this many pixels (two 512² tiles)
     verify_pixels: int = 4_500_000  # the chosen encode is scored on every pixel up to this, on tiles above
     # Most memory one item may add to a worker, estimated before decoding (memory.plan): a worker holds

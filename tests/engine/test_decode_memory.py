@@ -236,3 +236,4 @@ def test_a_photo_near_the_budget_makes_what_fits_and_leaves_out_the_rest(tmp_pat
     assert made == {"": True, "webp": True, "avif": False}, answer
     assert "over the memory budget" in answer["outcome"]["avif"][2]
     assert answer["peak"] < WORKER_BOUND
+

@@ -5,13 +5,28 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
+from PIL import Image
 
-from optimizer.engine import Format, ImageTooLarge, Limits, Mode, Resize, ResizeMode, Spec, Target, optimize, pipeline
+from optimizer.engine import (
+    Format,
+    ImageTooLarge,
+    Limits,
+    Mode,
+    Resize,
+    ResizeMode,
+    Spec,
+    Target,
+    memory,
+    optimize,
+    pipeline,
+)
 from optimizer.engine.memory import (
     ANIMATION_LEAN_SPEED,
     METRIC_BYTES_PER_PIXEL,
     WHOLE_CHECK_BYTES_PER_PIXEL,
+    WHOLE_CHECK_JPEG_BYTES_PER_SAMPLE,
     estimates,
     plan,
 )
@@ -20,6 +35,7 @@ from optimizer.engine.metric import Reference
 from .conftest import encode, photo
 
 LOSSY, WEBP, AVIF = Target(Mode.LOSSY), Target(Mode.LOSSY, Format.WEBP), Target(Mode.LOSSY, Format.AVIF)
+GLOSSY = Target(Mode.GLOSSY)
 
 
 def _needs(data: bytes, target: Target, spec: Spec | None = None) -> int:
@@ -33,8 +49,10 @@ def jpeg() -> bytes:
 
 
 def test_encoders_are_costed_in_the_order_they_were_measured(jpeg):
-    # mozjpeg about 4 bytes a pixel's two samples, libwebp 5 a sample of RGB, libavif 7.5
-    assert _needs(jpeg, LOSSY) < _needs(jpeg, WEBP) < _needs(jpeg, AVIF)
+    # mozjpeg 4.5 bytes a sample it codes (1.5 a pixel at 4:2:0), libwebp 6 a sample of RGB, libavif 8.5
+    shape, _ = memory._shape(jpeg, Spec(targets=(LOSSY,)), Limits())
+    costs = [shape.encoder_bytes(fmt, Mode.LOSSY, 6, with_444=False) for fmt in (Format.JPEG, Format.WEBP, Format.AVIF)]
+    assert costs[0] < costs[1] < costs[2]
 
 
 def test_a_conversion_over_the_budget_is_left_out_with_its_reason(jpeg):
@@ -78,18 +96,32 @@ def test_an_animations_avif_over_the_budget_is_made_at_the_lean_speed():
     assert variant.data is not None and f"speed {ANIMATION_LEAN_SPEED}" in variant.setting
 
 
-def test_a_choice_is_checked_on_the_verifiers_tiles_only_where_every_pixel_does_not_fit():
-    # Above the verifier's bound a choice is checked once more on every pixel, which costs memory
-    # with the pixels: without room for it the tiles' verification stands, as it did before.
-    width, height = 3000, 2000  # where every pixel costs more than the verifier's bound
+def test_over_the_budget_a_jpeg_drops_its_444_ladders_before_its_check_on_every_pixel():
+    # Above the verifier's bound a choice is checked once more on every pixel. Without room for a
+    # 4:4:4 encode and its check on every pixel, the search leaves the 4:4:4 ladders out and still
+    # checks every pixel.
+    width, height = 5000, 4000  # where every pixel costs more than the verifier's bound
+    assert WHOLE_CHECK_JPEG_BYTES_PER_SAMPLE * 1.5 * width * height > METRIC_BYTES_PER_PIXEL * Limits().verify_pixels
+    # planned from the header: what the pixels are does not matter
+    jpeg = encode(Image.linear_gradient("L").resize((width, height)).convert("RGB"), "JPEG")
+    spec = Spec(targets=(GLOSSY,))
+    full = _needs(jpeg, GLOSSY)
+    assert plan(jpeg, spec, Limits(memory_budget=full)) == memory.Plan(spec.avif_speed)
+    lean = plan(jpeg, spec, Limits(memory_budget=full - 1))
+    assert lean.without_444 == {Format.JPEG} and lean.tiles_only == frozenset() and not lean.left_out
+
+
+def test_a_webp_whose_check_on_every_pixel_does_not_fit_is_checked_on_the_verifiers_tiles():
+    # Pillow's WebP decoder holds its canvas beside the decoded candidate: on every pixel the check
+    # costs more than libwebp's encode, and without room for it the tiles' verification stands.
+    width, height = 3000, 2000
     assert WHOLE_CHECK_BYTES_PER_PIXEL * width * height > METRIC_BYTES_PER_PIXEL * Limits().verify_pixels
-    jpeg = encode(photo(width, height), "JPEG", quality=90)
-    spec = Spec(targets=(LOSSY,))
-    checked = _needs(jpeg, LOSSY)
+    jpeg = encode(Image.linear_gradient("L").resize((width, height)).convert("RGB"), "JPEG")
+    spec = Spec(targets=(WEBP,))
+    checked = _needs(jpeg, WEBP)
     assert plan(jpeg, spec, Limits(memory_budget=checked)).tiles_only == frozenset()
     tiles = plan(jpeg, spec, Limits(memory_budget=checked - 1))
-    assert tiles.tiles_only == {Format.JPEG} and not tiles.left_out
-
+    assert tiles.tiles_only == {Format.WEBP} and not tiles.left_out
 
 
 def test_the_verifier_keeps_its_terms_only_where_the_item_fits_with_them(jpeg):
@@ -115,3 +147,21 @@ def test_the_jobs_verifier_keeps_its_terms_as_planned(kept, monkeypatch):
     optimize(source, spec, limits)
     (verifier,) = [reference for reference in verifiers if not reference.sampled]
     assert verifier.keeps_terms is kept
+
+
+def test_a_glossy_search_without_its_444_ladders_keeps_no_444_setting():
+    # Saturated red and blue stripes two pixels wide: chroma detail that 4:2:0 smears, so with room
+    # the kept setting is 4:4:4. A small verifier's bound puts this photo where its check on every
+    # pixel counts, as a large photo's does under the default bound.
+    pixels = np.asarray(photo(800, 600)).copy()
+    stripes = (np.arange(800) // 2) % 2 == 0
+    pixels[:150, stripes], pixels[:150, ~stripes] = (220, 30, 40), (30, 40, 220)
+    jpeg = encode(Image.fromarray(pixels), "JPEG", quality=95, subsampling=0)
+    spec = Spec(targets=(GLOSSY,))
+    small = Limits(verify_pixels=120_000)
+    assert "4:4:4" in optimize(jpeg, spec, small).variants[0].setting
+    shape, _ = memory._shape(jpeg, spec, small)
+    lean = replace(small, memory_budget=shape.cost(Format.JPEG, Mode.GLOSSY, 6, small, with_444=False))
+    assert plan(jpeg, spec, lean).without_444 == {Format.JPEG} and not plan(jpeg, spec, lean).tiles_only
+    variant = optimize(jpeg, spec, lean).variants[0]
+    assert variant.data is not None and "4:4:4" not in variant.setting

@@ -48,8 +48,13 @@ def insert_metadata(jpeg: bytes, meta: Meta) -> bytes:
     return jpeg[:2] + segments + jpeg[2:]
 
 
-def _vips_image(im: Image.Image) -> pyvips.Image:
-    im = flatten(im)
+def _vips_image(picture: Picture) -> pyvips.Image:
+    """The picture as mozjpeg reads it: decoded from its file row by row as it encodes when it has one
+    (libvips and Pillow decode a JPEG to the same pixels), else a copy of its pixels (a 24 MP photo
+    took 211 MB more to encode from a copy, 155 MB from its file)."""
+    if picture.coded is not None:
+        return pyvips.Image.new_from_buffer(picture.coded, "", access="sequential")
+    im = flatten(picture.image)
     if im.mode not in ("L", "RGB"):
         im = im.convert("RGB")
     bands = 1 if im.mode == "L" else 3
@@ -59,7 +64,7 @@ def _vips_image(im: Image.Image) -> pyvips.Image:
 
 def _mozjpeg(picture: Picture, setting: Setting, optimize_scans: bool) -> bytes:
     """mozjpeg: trellis quantisation, overshoot deringing, progressive scans, ImageMagick tables."""
-    return _vips_image(picture.image).jpegsave_buffer(
+    return _vips_image(picture).jpegsave_buffer(
         Q=setting.quality,
         optimize_coding=True,
         trellis_quant=True,
