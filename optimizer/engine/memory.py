@@ -49,8 +49,9 @@ WHOLE_CHECK_JPEG_BYTES_PER_SAMPLE = 4.4
 # ...another format's per pixel (Pillow's WebP decoder holds its canvas and the raw frame beside the pixels)
 WHOLE_CHECK_BYTES_PER_PIXEL = 16
 # ...and the verifier's terms kept for the whole item: XYB, mean and variance at every scale, 48 bytes
-# a pixel (a 2 MP photo's lossy set grew 96 MB more with them, 48.7 a pixel)
-KEPT_TERMS_BYTES_PER_PIXEL = 50
+# a pixel, and the workspace of a comparison against them (a 2 MP photo's lossy set grew 106 MB more
+# with them, 51.3 a pixel)
+KEPT_TERMS_BYTES_PER_PIXEL = 52
 # An encoder's peak growth per sample (pixel x band) it encodes, with its search: fitted, rounded up.
 # mozjpeg took 150 MB for a 24 MP 4:2:0 photo (1.5 samples a pixel) read from its file, 186 MB for an
 # 18 MP one from a copy (3 bytes a pixel of it: its jobs grew 281-299 MiB), 241 MB on 50 MP grey from
