@@ -206,8 +206,11 @@ def _checked_specs(index: int, sample: Sample) -> list[tuple[str, Target, Resize
     return specs
 
 
-def _checked_rows(folder: Path, max_megapixels: float | None, measurements: Measurements, out):
-    """Each spec the check makes, with what it took: (sample, label, spec, seconds)."""
+Measured = tuple[Sample, str, Spec, float]  # a spec the check made: the image, its label, the spec, CPU-s
+
+
+def _checked_rows(folder: Path, max_megapixels: float | None, measurements: Measurements, out) -> Iterator[Measured]:
+    """Each spec the check makes, with what it took."""
     for index, sample in enumerate(_images(folder, max_megapixels, out)):
         for label, target, resize in _checked_specs(index, sample):
             spec = Spec(targets=(target,), resize=resize)
@@ -217,7 +220,7 @@ def _checked_rows(folder: Path, max_megapixels: float | None, measurements: Meas
                 yield sample, label, spec, seconds
 
 
-def _estimate_rows(measured, scales: dict[cost.Group, float] | None = None) -> list[Row]:
+def _estimate_rows(measured: list[Measured], scales: dict[cost.Group, float] | None = None) -> list[Row]:
     return [
         Row(sample, label, max(CLOCK_TICK, cost.estimate(sample.data, spec, WORKER, scales) or 0.0), seconds)
         for sample, label, spec, seconds in measured
@@ -228,7 +231,7 @@ def check(folder: Path, max_megapixels: float | None, measurements: Measurements
     _table(_estimate_rows(list(_checked_rows(folder, max_megapixels, measurements, out))), out)
 
 
-def fit_scales(measured, out=sys.stdout) -> dict[cost.Group, float]:
+def fit_scales(measured: list[Measured], out=sys.stdout) -> dict[cost.Group, float]:
     """``cost.SCALES`` from the check's rows: per group of at least MIN_GROUP rows, the factor on the
     variants' cost (not on any resampling) that puts most of the group's rows within TOLERANCE of what
     they took, the one nearest 1 among equals. Rows whose target the memory budget left out say nothing
