@@ -231,16 +231,25 @@ def check(folder: Path, max_megapixels: float | None, measurements: Measurements
     _table(_estimate_rows(list(_checked_rows(folder, max_megapixels, measurements, out))), out)
 
 
+def _made(sample: Sample, spec: Spec) -> bool:
+    """Whether the memory budget lets the engine make every target of ``spec`` on this image."""
+    try:
+        return not memory.plan(sample.data, spec, WORKER).left_out
+    except EngineError:
+        return False
+
+
 def fit_scales(measured: list[Measured], out=sys.stdout) -> dict[cost.Group, float]:
     """``cost.SCALES`` from the check's rows: per group of at least MIN_GROUP rows, the factor on the
     variants' cost (not on any resampling) that puts most of the group's rows within TOLERANCE of what
-    they took, the one nearest 1 among equals. Rows whose target the memory budget left out say nothing
-    of a variant's cost and are not used. A factor is chosen by that count rather than by an average
+    they took, the one nearest 1 among equals. Rows whose target the memory budget leaves out (or
+    whose item it refuses, as it may after a change to the budget's estimates) say nothing of a
+    variant's cost and are not used. A factor is chosen by that count rather than by an average
     because the spread within a group is wide: an average is pulled by a few outliers that no factor
     brings within 2x."""
     pairs: dict[cost.Group, list[tuple[float, float, float]]] = defaultdict(list)
     for sample, _, spec, seconds in measured:
-        if memory.plan(sample.data, spec, WORKER).left_out:
+        if not _made(sample, spec):
             continue
         (target,) = spec.targets
         resampled = cost.cpu_seconds(sample.shape, (), spec.resize, {})
