@@ -9,7 +9,7 @@ from PIL import Image, ImageFilter
 from optimizer.engine.codecs import CODECS, Picture
 from optimizer.engine.metadata import Meta
 from optimizer.engine.metric import Reference
-from optimizer.engine.quality import Search
+from optimizer.engine.quality import DESCENT_SLACK, LADDER_CLOSE, Search
 from optimizer.engine.spec import Format, Limits, Mode, Spec
 
 from .conftest import photo
@@ -131,3 +131,31 @@ def test_avif_measures_its_verification_offsets_on_the_probe_speed():
     assert search.calibration.offsets == [
         search._probes[setting.for_probe()] - search._scores[setting] for setting in search._scores
     ]
+
+
+def test_a_ladder_whose_sample_is_clearly_larger_at_its_aimed_setting_is_not_encoded_in_full():
+    # Once one ladder is verified, another is aimed at the floor with the offset it measured. Its sample a
+    # step below may be smaller (the old test for leaving it) and still the ladder cannot win: where its
+    # sample at the aimed setting is more than LADDER_CLOSE larger, full encodes keep that order.
+    source = photo(1024, 1024).filter(ImageFilter.GaussianBlur(1))
+    picture = Picture((source,), Meta())
+    probes, verifier = Reference(source, Limits().metric_pixels), Reference(source, Limits().verify_pixels)
+    ladder = CODECS[Format.AVIF].grid(Mode.LOSSY, picture, Spec(targets=()))[0]
+    search = Search(CODECS[Format.AVIF], picture, probes, verifier)
+    floor = 70.0
+    best = search.meet_floor((ladder,), floor, lambda ladder: len(ladder) // 2)
+    kept_at = ladder.index(best.setting)
+    kept = search._sample_bytes[best.setting.for_probe()]
+    aimed_floor = floor + search.probe(best.setting.for_probe()) - best.score + DESCENT_SLACK
+    failing = max(i for i in range(kept_at) if search.probe(ladder[i].for_probe()) < aimed_floor)
+
+    def aimed(higher: int):
+        other = (ladder[failing], ladder[kept_at + higher])  # aims at its second setting, a smaller one below
+        encodes = search.work.encodes
+        found = search._aimed(other, 0, best, floor)
+        assert search.work.encodes == encodes and search._sample_bytes[other[0].for_probe()] < kept
+        return found, search._sample_bytes[other[1].for_probe()] / kept
+
+    assert aimed(0) == ((1, aimed_floor), 1.0)  # as small as the kept sample: worth a full encode
+    found, larger = aimed(2)
+    assert larger > 1 + LADDER_CLOSE and found is None
