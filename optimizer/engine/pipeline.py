@@ -140,7 +140,14 @@ class _Job:
             elif fmt is Format.AVIF:
                 calibration = Calibration(list(calibration.offsets))
             self._searches[fmt] = Search(
-                CODECS[fmt], self.picture, probes, verifier, calibration, self.work, whole=whole
+                CODECS[fmt],
+                self.picture,
+                probes,
+                verifier,
+                calibration,
+                self.work,
+                whole=whole,
+                refines_at_final_speed=not is_photo(self.source),
             )
         return self._searches[fmt]
 

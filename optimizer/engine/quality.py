@@ -3,8 +3,8 @@
 Probes are cheap and bounded: when the metric samples tiles of a large image, a probe encodes each
 tile on its own (on the corpus this scores within about 0.5 point of the same tiles cut from a full
 encode), so a probe costs the same on 2 MP and on 50 MP; an animation is probed on its first frame.
-Where a codec offers a faster probe speed (AVIF), the search runs at that speed and then searches
-below at the final speed; around a verified setting (its offset, the steps up or down) it runs at
+Where a codec offers a faster probe speed (AVIF), the search runs at that speed and then, on graphics,
+searches below at the final speed; around a verified setting (its offset, the steps up or down) it runs at
 the probe speed again, the offset taking in the speed's difference with the tiles'. The chosen
 setting is encoded in full once and verified on every pixel (on a larger sample above
 ``Limits.verify_pixels``), stepping up the ladder if it falls short, and stepping down when it
@@ -104,6 +104,10 @@ class Search:
     calibration: Calibration = field(default_factory=Calibration)
     work: Work = field(default_factory=Work)  # counts the calls below that are not answered from a cache
     whole: Reference | None = None  # every pixel, when the verifier samples tiles: the last word
+    # Whether the search probes a step below at the final speed before its first full encode (see
+    # _refined): on photos that probe failed every time (speed 6 reads about as speed 8 there), and the
+    # verification's offset, measured at the probe speed, steps down where there is room anyway.
+    refines_at_final_speed: bool = True
     _probes: dict[Setting, float] = field(default_factory=dict)
     _sample_bytes: dict[Setting, int] = field(default_factory=dict)  # a probe's encoded tiles, summed
     _full: dict[Setting, bytes] = field(default_factory=dict)
@@ -201,6 +205,8 @@ class Search:
         usual case; where it holds, the search continues down, so the verified encode starts near the
         floor instead of leaving the descent (full encodes) far to go."""
         if ladder[index].for_probe() == ladder[index] or index == 0:
+            return index
+        if self._stand_ins_fast and not self.refines_at_final_speed:
             return index
         if self.probe(ladder[index - 1]) < floor:
             return index

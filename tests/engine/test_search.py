@@ -159,3 +159,20 @@ def test_a_ladder_whose_sample_is_clearly_larger_at_its_aimed_setting_is_not_enc
     assert aimed(0) == ((1, aimed_floor), 1.0)  # as small as the kept sample: worth a full encode
     found, larger = aimed(2)
     assert larger > 1 + LADDER_CLOSE and found is None
+
+
+def test_a_photo_s_search_pays_no_final_speed_probe_before_its_first_full_encode():
+    # On sampled photos the final-speed probe a step below the probe-speed result failed every time; a
+    # search told the picture is a photo goes straight to its full encode, and still holds the floor.
+    source = photo(1024, 1024).filter(ImageFilter.GaussianBlur(1))
+    picture = Picture((source,), Meta())
+    probes, verifier = Reference(source, Limits().metric_pixels), Reference(source, Limits().verify_pixels)
+    ladder = CODECS[Format.AVIF].grid(Mode.LOSSY, picture, Spec(targets=()))[0]
+
+    def final_speed_probes(refines: bool) -> int:
+        search = Search(CODECS[Format.AVIF], picture, probes, verifier, refines_at_final_speed=refines)
+        choice = search.meet_floor((ladder,), 70.0, lambda ladder: len(ladder) // 2)
+        assert choice is not None and choice.score >= 70.0
+        return sum(1 for setting in search._probes if setting.probe_speed is not None)
+
+    assert final_speed_probes(refines=False) == 0 < final_speed_probes(refines=True)
