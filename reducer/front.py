@@ -53,8 +53,9 @@ class AnsweredInFront:
             await self.app(scope, receive, send)
             return
         learnt = self.headers.get(route.endpoint)
+        request_headers = dict(scope["headers"])
         # A body of unknown length (chunked) goes to Django; a GET has none.
-        length = dict(scope["headers"]).get(b"content-length", b"0" if route.method == "GET" else b"")
+        length = request_headers.get(b"content-length", b"0" if route.method == "GET" else b"")
         if learnt is None or not length.isdigit() or int(length) > MOST_BODY_BYTES:
             await self.app(scope, receive, self._learning(route, send))
             return
@@ -65,17 +66,15 @@ class AnsweredInFront:
         if answer is None:
             await self.app(scope, _replaying(received, receive), self._learning(route, send))
             return
-        offered = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        _, token = request_log.begin(offered)
-        status = 200
+        _, token = request_log.begin(request_headers.get(b"x-request-id", b"").decode("latin-1"))
         request_id = request_log.finish(
-            scope["method"], scope["path"], route.endpoint, status, answer.account_id, started, token
+            scope["method"], scope["path"], route.endpoint, 200, answer.account_id, started, token
         )
         own = {b"content-length": str(len(answer.body)).encode(), b"x-request-id": request_id.encode()}
         own.update(answer.headers)
         headers = [(name, own.pop(name.lower(), value)) for name, value in learnt]
         headers += list(own.items())  # the answerer's headers the view's last answer did not have
-        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": answer.body})
 
     def _route(self, scope: Scope) -> Route | None:
