@@ -95,6 +95,12 @@ class WebpCodec:
     def lossless(self, picture: Picture, source: Source, altered: bool) -> Lossless:
         if source.high_bit_depth and not altered:
             return Lossless(None, "", "16-bit samples: WebP holds 8 bits, so it cannot be lossless")
+        return self.lossless_of_pixels(picture)
+
+    def lossless_of_pixels(self, picture: Picture) -> Lossless:
+        """The picture's pixels, exactly. For a 16-bit source they are its 8-bit narrowing, which is not
+        the source (so no lossless target) but is what the floors are measured against: a lossy or glossy
+        target whose settings all miss its floor may still fall back to it."""
         # exact=True keeps the colour under fully transparent pixels, so the pixels really are identical.
         # At method 4, quality 100 (the most effort) saves ~1.5 points over 75 for under 2x the time;
         # method 6 saves under 1 point more at 10-30x.
