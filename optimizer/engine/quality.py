@@ -117,8 +117,7 @@ class Search:
     def __post_init__(self) -> None:
         # A probe is exact (its bytes are the final bytes) for a small still image.
         self._exact = not self.reference.sampled and not self.picture.animated
-        first = self.picture.image
-        self._tiles = [Picture((first.crop(box),), self.picture.meta) for box in self.reference.boxes]
+        self._tiles = [self.picture.tile(box) for box in self.reference.boxes]
 
     def full(self, setting: Setting) -> bytes:
         if setting not in self._full:

@@ -46,6 +46,13 @@ class Picture(Frames):
     # A file whose decoding is exactly the first frame (a JPEG source as it came): an encoder that
     # reads it row by row as it goes needs no copy of the pixels.
     coded: bytes | None = None
+    # Whether an encoder's tools for screen content may pay (see pipeline.screen_tools_may_pay): off,
+    # an encoder leaves them out, their search costing CPU and finding nothing.
+    screen_tools: bool = True
+
+    def tile(self, box: tuple[int, int, int, int]) -> Picture:
+        """The first frame's ``box`` as a still picture of its own, for probes on a sample."""
+        return Picture((self.image.crop(box),), self.meta, screen_tools=self.screen_tools)
 
     def animation_kwargs(self, frames: Sequence[Image.Image]) -> dict:
         """Save keywords that write ``frames`` (this picture's frames as the codec prepared them) as
