@@ -36,6 +36,11 @@ from .result import Work
 CALIBRATION_SLACK = 0.25  # added to the measured probe-to-verifier offset
 DESCENT_MIN_ROOM = 1.0  # score points above the floor that are worth another verified encode
 DESCENT_SLACK = 0.1  # added to the offset measured a few steps away when stepping down
+# How far under the floor the step below a verified setting with room may read by its probe, less the
+# offset, and still be verified: probes at a faster speed than the encodes (AVIF's speed 8 against 6)
+# can read the steps apart by more than the encodes do (a 4 MP photo: 2.25 points a step at speed 8,
+# 1.5 at speed 6), so the step below reads under the floor (69.7) where its encode holds (70.45).
+DESCENT_REACH = 0.5
 MAX_DESCENTS = 2  # verified encodes spent stepping down
 MAX_VERIFY_STEPS = 3  # full encodes per ladder when verification keeps falling short
 # How much larger another ladder's sample may encode at its aimed setting than the verified ladder's and
@@ -236,7 +241,9 @@ class Search:
     def _descended(self, ladder: tuple[Setting, ...], index: int, choice: Choice, floor: float) -> Choice:
         """A verified pass from sampled probes may have room to spare. The probe-to-verifier offset
         measured at the nearest verified setting says where the floor really lies on every pixel: step
-        there and verify, at most ``MAX_DESCENTS`` times, keeping the smallest encode that holds."""
+        there and verify, at most ``MAX_DESCENTS`` times, keeping the smallest encode that holds. Where
+        it places the floor at the verified setting itself, the step below is still verified if its
+        probe, less the offset, reads within ``DESCENT_REACH`` under the floor."""
         if self.reference is self.verifier or choice.score - floor < DESCENT_MIN_ROOM:
             return choice
         fail, ok, best = -1, index, choice
@@ -251,7 +258,11 @@ class Search:
                 known_fail=fail,
             )
             if lower is None or lower >= ok:
-                break
+                lower = ok - 1
+                if lower <= fail or best.score - floor < DESCENT_MIN_ROOM:
+                    break
+                if self.probe(self._stand_in(ladder[lower])) - offset < floor - DESCENT_REACH:
+                    break
             score = self._verified_score(ladder[lower])
             offset = self.probe(self._stand_in(ladder[lower])) - score
             if score >= floor:
