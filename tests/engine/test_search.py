@@ -84,15 +84,21 @@ def test_the_final_speed_search_goes_on_down_while_it_holds(corpus: Path) -> Non
     assert len(search._probes) <= 12
 
 
-def test_a_ladder_that_cannot_undercut_the_verified_one_is_not_encoded_in_full():
-    # A sampled picture (two tiles probed, every pixel verified) and the three JPEG glossy ladders: once
-    # the ladder whose tiles encode smallest is verified, the others are aimed with the offset it
-    # measured, and those whose tiles a step below that are no smaller are never encoded in full.
+def _sampled(fmt: Format = Format.AVIF, mode: Mode = Mode.LOSSY) -> tuple[Picture, Reference, Reference, tuple]:
+    """A picture large enough that its probes sample two tiles while every pixel is verified, with the
+    references for both and the format's ladders for ``mode``."""
     source = photo(1024, 1024).filter(ImageFilter.GaussianBlur(1))
     picture = Picture((source,), Meta())
     probes, verifier = Reference(source, Limits().metric_pixels), Reference(source, Limits().verify_pixels)
     assert probes.sampled and not verifier.sampled
-    ladders = CODECS[Format.JPEG].grid(Mode.GLOSSY, picture, Spec(targets=()))
+    return picture, probes, verifier, CODECS[fmt].grid(mode, picture, Spec(targets=()))
+
+
+def test_a_ladder_that_cannot_undercut_the_verified_one_is_not_encoded_in_full():
+    # A sampled picture (two tiles probed, every pixel verified) and the three JPEG glossy ladders: once
+    # the ladder whose tiles encode smallest is verified, the others are aimed with the offset it
+    # measured, and those whose tiles a step below that are no smaller are never encoded in full.
+    picture, probes, verifier, ladders = _sampled(Format.JPEG, Mode.GLOSSY)
     assert len(ladders) == 3
 
     def searched(ladders: tuple) -> tuple:
@@ -110,11 +116,7 @@ def test_avif_measures_its_verification_offsets_on_the_probe_speed():
     # Probes on sample tiles are calibrated against every pixel at each verified setting; AVIF's offset
     # is taken from its speed-8 probes, so no speed-6 tile probe (three times the cost) is paid once a
     # setting has been encoded in full, and the choice still holds the floor on every pixel.
-    source = photo(1024, 1024).filter(ImageFilter.GaussianBlur(1))
-    picture = Picture((source,), Meta())
-    probes, verifier = Reference(source, Limits().metric_pixels), Reference(source, Limits().verify_pixels)
-    assert probes.sampled and not verifier.sampled
-    ladder = CODECS[Format.AVIF].grid(Mode.LOSSY, picture, Spec(targets=()))[0]
+    picture, probes, verifier, (ladder,) = _sampled()
     search = Search(CODECS[Format.AVIF], picture, probes, verifier)
     final_speed_probes_before_encoding: list[int] = []
     encode = search.full
@@ -138,10 +140,7 @@ def test_a_ladder_whose_sample_is_clearly_larger_at_its_aimed_setting_is_not_enc
     # Once one ladder is verified, another is aimed at the floor with the offset it measured. Its sample a
     # step below may be smaller (the old test for leaving it) and still the ladder cannot win: where its
     # sample at the aimed setting is more than LADDER_CLOSE larger, full encodes keep that order.
-    source = photo(1024, 1024).filter(ImageFilter.GaussianBlur(1))
-    picture = Picture((source,), Meta())
-    probes, verifier = Reference(source, Limits().metric_pixels), Reference(source, Limits().verify_pixels)
-    ladder = CODECS[Format.AVIF].grid(Mode.LOSSY, picture, Spec(targets=()))[0]
+    picture, probes, verifier, (ladder,) = _sampled()
     search = Search(CODECS[Format.AVIF], picture, probes, verifier)
     floor = 70.0
     best = search.meet_floor((ladder,), floor, lambda ladder: len(ladder) // 2)
@@ -165,10 +164,7 @@ def test_a_ladder_whose_sample_is_clearly_larger_at_its_aimed_setting_is_not_enc
 def test_a_photo_s_search_pays_no_final_speed_probe_before_its_first_full_encode():
     # On sampled photos the final-speed probe a step below the probe-speed result failed every time; a
     # search told the picture is a photo goes straight to its full encode, and still holds the floor.
-    source = photo(1024, 1024).filter(ImageFilter.GaussianBlur(1))
-    picture = Picture((source,), Meta())
-    probes, verifier = Reference(source, Limits().metric_pixels), Reference(source, Limits().verify_pixels)
-    ladder = CODECS[Format.AVIF].grid(Mode.LOSSY, picture, Spec(targets=()))[0]
+    picture, probes, verifier, (ladder,) = _sampled()
 
     def final_speed_probes(refines: bool) -> int:
         search = Search(CODECS[Format.AVIF], picture, probes, verifier, refines_at_final_speed=refines)
@@ -183,10 +179,7 @@ def _room_to_descend(probe_below: float, room: float, below: float = 70.4) -> in
     """The index ``_descended`` keeps from a verified setting ``room`` above the floor of 70, where the
     step below reads ``probe_below`` by its probe (the verified setting's probe reads as it verifies)
     and ``below`` on every pixel."""
-    source = photo(1024, 1024).filter(ImageFilter.GaussianBlur(1))
-    picture = Picture((source,), Meta())
-    probes, verifier = Reference(source, Limits().metric_pixels), Reference(source, Limits().verify_pixels)
-    ladder = CODECS[Format.AVIF].grid(Mode.LOSSY, picture, Spec(targets=()))[0]
+    picture, probes, verifier, (ladder,) = _sampled()
     search = Search(CODECS[Format.AVIF], picture, probes, verifier)
     index = 12
     # The points as the probes and the verifier measured them: the step below's probe reads lower than
